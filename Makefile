@@ -1,0 +1,48 @@
+# make run  - install into .venv, create/upgrade the SQLite database in instance/, load the
+#             demo consortium, print the demo logins and serve http://127.0.0.1:5000
+# make test - install with the test extras into .venv and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+ICS_CHECK_DIR ?= ../shared/tools/ics_check
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test ics-check translations bench clean
+
+run: $(VENV)/.installed-app
+	$(BIN)/flask --app booking init-db
+	$(BIN)/flask --app booking demo-data
+	$(BIN)/flask --app booking run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test ics-check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed-app
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	touch $@
+
+$(VENV)/.installed-app: $(VENV)/.created setup.cfg pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.created setup.cfg pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+# The iCalendar checker the iCal tests run; skipped quietly where the tool is not beside us.
+ics-check:
+	@if [ -x "$(ICS_CHECK_DIR)/setup.sh" ]; then "$(ICS_CHECK_DIR)/setup.sh" >/dev/null || \
+	  echo "ics_check could not be set up: the tests that need it will say they are skipped"; fi
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o booking/translations/messages.pot .
+	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d booking/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,62 @@
+"""Consortium booking: members share staff, facilities and practice bases."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from booking import cli, config, errors, extensions, i18n, views
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the booking app."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.config.from_object(config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _apply_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+    _ensure_secret_key(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
+    extensions.init_app(app)
+    i18n.init_app(app)
+    for bp in views.ALL_BLUEPRINTS:
+        app.register_blueprint(bp)
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def _apply_environment(app: Flask) -> None:
+    """Let DATABASE_URL and SECRET_KEY from the environment win over files."""
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if key := os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = key
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use the configured key, else one generated once into the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain postgres URLs to the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

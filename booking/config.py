@@ -1,0 +1,26 @@
+"""Default settings; instance/config.py and the environment override them."""
+
+SQLALCHEMY_DATABASE_URI = "sqlite:///booking.sqlite"
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+LANGUAGES = ("en", "zh")
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+
+# Flask leaves request size unbounded; an .ics upload is the largest thing we accept.
+MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_TIME_LIMIT = None
+
+# Bootstrap-Flask serves Bootstrap from the package: no CDN, works offline.
+BOOTSTRAP_SERVE_LOCAL = True
+
+# Lifetime of API tokens created with POST /api/v1/tokens.
+API_TOKEN_DAYS = 30
+
+ITEMS_PER_PAGE = 50

@@ -1,0 +1,41 @@
+"""Signing in and personal settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from booking.services.accounts import MIN_PASSWORD_LENGTH
+from booking.timezones import timezone_choices
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(), Length(max=200)])
+    new_password = PasswordField(
+        _l("New password"), validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        InputRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=[
+        ("", _l("As my browser prefers")), ("en", "English"), ("zh", "简体中文")])
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+def email_validators() -> list:
+    return [InputRequired(), Length(max=254), Email(check_deliverability=False)]

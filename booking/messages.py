@@ -1,0 +1,92 @@
+"""Sentences for the scheduling core's reason codes, in the person's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from booking import scheduling
+from booking.scheduling import Interval, Reason
+
+
+def format_moment(moment: datetime, zone: str) -> str:
+    """A date and time in *zone*, the way the reader's language writes it."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{format_date(local, 'medium', locale=get_locale())} {local:%H:%M}"
+
+
+def format_span(span: Interval, zone: str) -> str:
+    """'3 Mar 2027 14:00–16:00', or both dates when the span crosses midnight."""
+    start = span.start.astimezone(ZoneInfo(zone))
+    end = span.end.astimezone(ZoneInfo(zone))
+    if start.date() == end.date():
+        return f"{format_date(start, 'medium', locale=get_locale())} {start:%H:%M}–{end:%H:%M}"
+    return f"{format_moment(span.start, zone)} – {format_moment(span.end, zone)}"
+
+
+def format_minutes(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(num)d day", "%(num)d days", days)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+
+
+def describe(reason: Reason, zone: str) -> str:
+    """One sentence that says which rule the booking breaks and, where it helps, when."""
+    times = ", ".join(format_span(i, zone) for i in reason.intervals[:5])
+    limit = reason.limit or 0
+    match reason.code:
+        case scheduling.CONFLICT if limit > 0:
+            return ngettext("Only %(num)d place is left at %(times)s.",
+                            "Only %(num)d places are left at %(times)s.", limit, times=times)
+        case scheduling.CONFLICT:
+            return _("Already booked at %(times)s.", times=times)
+        case scheduling.CAPACITY_EXCEEDED:
+            return ngettext("At most %(num)d place can be booked.",
+                            "At most %(num)d places can be booked.", limit)
+        case scheduling.OUTSIDE_AVAILABILITY:
+            return _("Outside the opening hours (%(times)s).", times=times) if times else \
+                _("Outside the opening hours.")
+        case scheduling.CLOSED:
+            detail = f" ({reason.detail})" if reason.detail else ""
+            return _("Closed at %(times)s%(detail)s.", times=times, detail=detail)
+        case scheduling.TOO_SHORT:
+            return _("Shorter than the minimum of %(length)s.", length=format_minutes(limit))
+        case scheduling.TOO_LONG:
+            return _("Longer than the maximum of %(length)s.", length=format_minutes(limit))
+        case scheduling.TOO_SOON if limit:
+            return _("Must be booked at least %(length)s in advance.",
+                     length=format_minutes(limit))
+        case scheduling.TOO_SOON:
+            return _("This time has already begun or passed.")
+        case scheduling.TOO_FAR_AHEAD:
+            return ngettext("Can be booked at most %(num)d day ahead.",
+                            "Can be booked at most %(num)d days ahead.", limit)
+        case scheduling.OFF_SLOT_GRID:
+            return _("Must start on the %(length)s slot grid and last whole slots.",
+                     length=format_minutes(limit))
+        case scheduling.INVALID_QUANTITY:
+            return _("Book at least one place.")
+    return _("This time cannot be booked.")
+
+
+def reason_as_dict(reason: Reason, zone: str, *, show_booking_ids: bool = True) -> dict:
+    """A reason for the JSON API: its code, its sentence and the times it is about."""
+    data = {"code": reason.code, "message": describe(reason, zone),
+            "times": [{"start": i.start.isoformat(), "end": i.end.isoformat()}
+                      for i in reason.intervals]}
+    if reason.limit is not None:
+        data["limit"] = reason.limit
+    if reason.detail:
+        data["detail"] = reason.detail
+    if show_booking_ids and reason.booking_ids:
+        data["booking_ids"] = list(reason.booking_ids)
+    return data

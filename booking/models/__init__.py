@@ -1,0 +1,17 @@
+"""Every model, importable from one place."""
+
+from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
+                                    BookingStatus)
+from booking.models.organisation import Organisation, OrganisationKind
+from booking.models.resource import (AvailabilityWindow, Closure, Resource, ResourceKind,
+                                     resource_allowed_organisation)
+from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, hash_secret,
+                                   new_secret)
+from booking.models.user import Role, User
+
+__all__ = [
+    "OCCUPYING_STATUSES", "ApiToken", "AvailabilityWindow", "Booking", "BookingSeries",
+    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Organisation",
+    "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
+    "new_secret", "resource_allowed_organisation",
+]

@@ -1,0 +1,126 @@
+"""Shared resources and their booking rules."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booking.db_types import UTCDateTime, utcnow
+from booking.extensions import db
+from booking.scheduling import BookingRules, Closure as ClosureRule, Interval, WeeklyWindow
+
+
+class ResourceKind(enum.StrEnum):
+    STAFF = "staff"
+    FACILITY = "facility"
+    PRACTICE_BASE = "practice_base"
+
+
+resource_allowed_organisation = sa.Table(
+    "resource_allowed_organisation",
+    db.metadata,
+    sa.Column("resource_id", sa.ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+
+class Resource(db.Model):
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+        sa.CheckConstraint("slot_minutes IS NULL OR slot_minutes > 0", name="slot_positive"),
+        sa.CheckConstraint("buffer_before_minutes >= 0 AND buffer_after_minutes >= 0",
+                           name="buffers_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    kind: Mapped[ResourceKind] = mapped_column(
+        sa.Enum(ResourceKind, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e]))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    capacity: Mapped[int] = mapped_column(default=1)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    slot_minutes: Mapped[int | None]
+    min_minutes: Mapped[int | None]
+    max_minutes: Mapped[int | None]
+    notice_minutes: Mapped[int] = mapped_column(default=0)
+    horizon_days: Mapped[int | None]
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    approval_required: Mapped[bool] = mapped_column(default=False)
+    open_to_all: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # The longest span any booking of this resource has ever occupied: it bounds the
+    # conflict query, so finding clashes does not slow down as history grows.
+    longest_occupied_minutes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped["Organisation"] = relationship(  # noqa: F821
+        back_populates="resources", foreign_keys=[organisation_id])
+    windows: Mapped[list[AvailabilityWindow]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan",
+        order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start_time)")
+    closures: Mapped[list[Closure]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", order_by="Closure.start_at")
+    allowed_organisations: Mapped[list["Organisation"]] = relationship(  # noqa: F821
+        secondary=resource_allowed_organisation, order_by="Organisation.name")
+
+    def rules(self) -> BookingRules:
+        """The booking rules as the pure scheduling core understands them."""
+        return BookingRules(
+            timezone=self.timezone,
+            capacity=self.capacity,
+            windows=tuple(WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in self.windows),
+            closures=tuple(ClosureRule(Interval(c.start_at, c.end_at), c.reason)
+                           for c in self.closures),
+            slot_minutes=self.slot_minutes,
+            min_minutes=self.min_minutes,
+            max_minutes=self.max_minutes,
+            notice_minutes=self.notice_minutes,
+            horizon_days=self.horizon_days,
+            buffer_before_minutes=self.buffer_before_minutes,
+            buffer_after_minutes=self.buffer_after_minutes,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.id} {self.name!r}>"
+
+
+class AvailabilityWindow(db.Model):
+    """Weekly opening hours, in the resource's wall-clock time."""
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("start_time < end_time", name="window_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]  # 0 = Monday
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+    resource: Mapped[Resource] = relationship(back_populates="windows")
+
+
+class Closure(db.Model):
+    """A stretch of time the resource cannot be booked: holidays, maintenance."""
+
+    __table_args__ = (sa.CheckConstraint("start_at < end_at", name="closure_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    resource: Mapped[Resource] = relationship(back_populates="closures")

@@ -1,0 +1,65 @@
+"""People: identity, password, role and preferences."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from booking.db_types import UTCDateTime, utcnow
+from booking.extensions import db
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    ORG_ADMIN = "org_admin"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased by the services, so the unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.MEMBER)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Bumped on password change and "log out everywhere": old session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped["Organisation"] = relationship(back_populates="members")  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account and self.organisation.is_active
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role is Role.PLATFORM_ADMIN
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role in (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r}>"

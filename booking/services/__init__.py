@@ -1,0 +1,1 @@
+"""Use cases: each loads, checks, calls the scheduling core, and commits once."""

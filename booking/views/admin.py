@@ -1,0 +1,7 @@
+"""Admin pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)

@@ -1,0 +1,7 @@
+"""Resources pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("resources", __name__)

@@ -1,0 +1,42 @@
+"""The app factory: configuration order, secret key, database URL."""
+
+from pathlib import Path
+
+from booking import create_app, normalise_database_url
+
+
+def test_test_config_overrides_defaults(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "k",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    assert app.testing
+    assert app.config["DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    assert app.config["MAX_CONTENT_LENGTH"] > 0
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setattr(type(app), "instance_path", str(tmp_path), raising=False)
+    key_file = Path(app.instance_path) / "secret_key"
+    # The real instance folder: generated once, reused after.
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert key_file.parent.exists()
+
+
+def test_environment_wins_over_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_health(client):
+    assert client.get("/health").json == {"status": "ok"}
