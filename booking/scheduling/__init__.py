@@ -1,0 +1,30 @@
+"""The pure scheduling core: intervals, booking rules, free time and recurrence (stdlib only)."""
+
+from booking.scheduling.alternatives import (
+    Slot, find_alternatives, free_intervals, free_slots,
+)
+from booking.scheduling.availability import WeeklyWindow, at_local
+from booking.scheduling.intervals import Interval, intersect, merge, require_aware, subtract
+from booking.scheduling.reasons import (
+    CAPACITY_EXCEEDED, CLOSED, CONFLICT, INVALID_QUANTITY, OFF_SLOT_GRID, OUTSIDE_AVAILABILITY,
+    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Reason,
+)
+from booking.scheduling.recurrence import (
+    MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong, to_rrule_string,
+)
+from booking.scheduling.rules import (
+    DEFAULT_MAX_MINUTES, BookingRules, Closure, available_periods, check_booking,
+    max_booking_length, places_left,
+)
+from booking.scheduling.usage import Occupancy
+
+__all__ = [
+    "CAPACITY_EXCEEDED", "CLOSED", "CONFLICT", "DEFAULT_MAX_MINUTES", "INVALID_QUANTITY",
+    "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY", "REASON_CODES",
+    "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
+    "BookingRules", "Closure", "Frequency", "Interval", "Occupancy", "Reason", "Recurrence",
+    "RecurrenceTooLong", "Slot", "WeeklyWindow",
+    "at_local", "available_periods", "check_booking", "find_alternatives", "free_intervals",
+    "free_slots", "intersect", "max_booking_length", "merge", "places_left", "require_aware",
+    "subtract", "to_rrule_string",
+]
