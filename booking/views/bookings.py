@@ -1,7 +1,224 @@
-"""Bookings pages."""
+"""Booking pages: book, see, cancel, my bookings, requests awaiting approval."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-bp = Blueprint("bookings", __name__)
+from booking.db_types import utcnow
+from booking.exceptions import Conflict, InvalidInput, StateConflict
+from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
+from booking.messages import describe, format_span
+from booking.models import Booking, BookingStatus, Resource
+from booking.permissions import can_cancel, can_decide, can_see_details, may_book
+from booking.scheduling import Interval
+from booking.services import bookings as booking_service
+from booking.services import listings
+from booking.timezones import local_to_utc, to_zone
+from booking.urls import is_safe_next, safe_next
+from booking.views.helpers import get_or_404, show_field_errors
+
+bp = Blueprint("bookings", __name__, url_prefix="/bookings")
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Book a resource; a refusal shows every reason and the nearest free times."""
+    form = BookingForm(request.form if request.method == "POST" else request.args)
+    resource = _resource_from(form.resource_id.data)
+    if request.method == "GET":
+        return _render_form(form, resource)
+    if not form.validate():
+        return _render_form(form, resource), 422
+    booking_request = booking_service.BookingRequest(
+        resource.id, local_to_utc(form.start.data, resource.timezone),
+        local_to_utc(form.end.data, resource.timezone), form.quantity.data or 1,
+        form.title.data or "")
+    try:
+        booking = booking_service.create_booking(current_user, booking_request)
+    except InvalidInput as exc:
+        show_field_errors(form, exc)
+        return _render_form(form, resource), 422
+    except Conflict as exc:
+        return _refused(form, resource, exc)
+    _flash_created(booking)
+    return redirect(safe_next(form.next.data, url_for("bookings.detail", booking_id=booking.id)))
+
+
+def _resource_from(raw_id: str | None) -> Resource:
+    if not raw_id or not str(raw_id).isdigit():
+        abort(404)
+    resource = get_or_404(Resource, int(raw_id))
+    if not resource.is_active:
+        abort(404)
+    if not may_book(current_user, resource):
+        abort(403)
+    return resource
+
+
+def _render_form(form: BookingForm, resource: Resource, refusal: dict | None = None):
+    return render_template("bookings/new.html", form=form, resource=resource, refusal=refusal,
+                           slots=listings.upcoming_free_slots(resource, now=utcnow()))
+
+
+def _refused(form: BookingForm, resource: Resource, exc: Conflict):
+    refusal = describe_refusal(exc, resource, form)
+    if is_safe_next(form.next.data):
+        session["refusal"] = refusal
+        return redirect(form.next.data)
+    return _render_form(form, resource, refusal), 409
+
+
+def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> dict:
+    """A refusal as plain data: sentences, and alternatives as local wall-clock times."""
+    return {
+        "resource_id": resource.id,
+        "messages": [describe(reason, resource.timezone) for reason in exc.reasons]
+                    or [exc.message or _("This time cannot be booked.")],
+        "alternatives": [[to_zone(alt.start, resource.timezone).strftime(LOCAL_FORMAT),
+                          to_zone(alt.end, resource.timezone).strftime(LOCAL_FORMAT)]
+                         for alt in exc.alternatives],
+        "labels": [format_span(alt, resource.timezone) for alt in exc.alternatives],
+        "title": form.title.data or "",
+        "quantity": form.quantity.data or 1,
+    }
+
+
+def _flash_created(booking: Booking) -> None:
+    if booking.status is BookingStatus.PENDING:
+        flash(_("Your request is sent. The time is held for you until %(org)s decides.",
+                org=booking.resource.organisation.name), "success")
+    else:
+        flash(_("Booked: %(what)s, %(when)s.", what=booking.resource.name,
+                when=format_span(booking.period, booking.resource.timezone)), "success")
+
+
+@bp.get("/<int:booking_id>")
+@login_required
+def detail(booking_id: int):
+    """One booking; another organisation's purpose shows only as busy."""
+    booking = get_or_404(Booking, booking_id)
+    if not (can_see_details(current_user, booking) or booking.resource.open_to_all
+            or may_book(current_user, booking.resource)):
+        abort(404)
+    return render_template("bookings/detail.html", booking=booking,
+                           may_see=can_see_details(current_user, booking),
+                           may_cancel=can_cancel(current_user, booking) and booking.occupies,
+                           may_decide=can_decide(current_user, booking)
+                           and booking.status is BookingStatus.PENDING,
+                           form=ConfirmForm(), reject_form=RejectForm())
+
+
+@bp.route("/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(booking_id: int):
+    """Ask for confirmation, then cancel: the time is free again at once."""
+    booking = get_or_404(Booking, booking_id)
+    if not can_cancel(current_user, booking):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            booking_service.cancel_booking(current_user, booking.id)
+        except StateConflict as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The booking is cancelled."), "success")
+        return redirect(url_for("bookings.detail", booking_id=booking.id))
+    return render_template("bookings/cancel.html", booking=booking, form=form)
+
+
+@bp.get("/")
+@login_required
+def mine():
+    """The person's bookings, upcoming or past."""
+    past = request.args.get("when") == "past"
+    bookings = listings.my_bookings(current_user, upcoming=not past, now=utcnow())
+    return render_template("bookings/mine.html", bookings=bookings, past=past)
+
+
+@bp.get("/organisation")
+@login_required
+def organisation():
+    """Bookings of our organisation's resources (org admins)."""
+    if not current_user.is_org_admin:
+        abort(403)
+    past = request.args.get("when") == "past"
+    bookings = listings.organisation_resource_bookings(current_user, upcoming=not past,
+                                                       now=utcnow())
+    return render_template("bookings/organisation.html", bookings=bookings, past=past)
+
+
+@bp.get("/requests")
+@login_required
+def approvals():
+    """Requests awaiting a decision on our resources."""
+    if not current_user.is_org_admin:
+        abort(403)
+    return render_template("bookings/requests.html",
+                           requests=listings.pending_requests(current_user),
+                           form=ConfirmForm(), reject_form=RejectForm())
+
+
+@bp.post("/<int:booking_id>/approve")
+@login_required
+def approve(booking_id: int):
+    """Confirm a request after checking the rules again."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        booking = booking_service.approve_booking(current_user, booking_id)
+    except Conflict as exc:
+        booking = booking_service.get_booking(booking_id)
+        reasons = " ".join(describe(r, booking.resource.timezone) for r in exc.reasons)
+        flash(_("It cannot be approved any more: %(reasons)s", reasons=reasons or exc.message),
+              "error")
+    except StateConflict as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Approved: %(who)s, %(when)s.", who=booking.organisation.name,
+                when=format_span(booking.period, booking.resource.timezone)), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("bookings.approvals")))
+
+
+@bp.post("/<int:booking_id>/reject")
+@login_required
+def reject(booking_id: int):
+    """Turn a request down with a reason."""
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("The reason is too long."), "error")
+        return redirect(url_for("bookings.approvals"))
+    try:
+        booking_service.reject_booking(current_user, booking_id, form.reason.data or "")
+    except StateConflict as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("The request is rejected."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("bookings.approvals")))
+
+
+@bp.app_template_global()
+def free_slots_for(resource: Resource) -> list:
+    """Free slots of the coming week, for the resource page's buttons."""
+    return listings.upcoming_free_slots(resource, now=utcnow())
+
+
+@bp.app_template_filter("local")
+def local_time(moment, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_zone(moment, zone).strftime(fmt)
+
+
+def slot_link(resource: Resource, period: Interval, **extra) -> str:
+    """The booking form, prefilled with a period."""
+    return url_for("bookings.new", resource_id=resource.id,
+                   start=to_zone(period.start, resource.timezone).strftime(LOCAL_FORMAT),
+                   end=to_zone(period.end, resource.timezone).strftime(LOCAL_FORMAT), **extra)
+
+
+bp.add_app_template_global(slot_link, "slot_link")

@@ -1,0 +1,64 @@
+"""Read-only lists of bookings and free slots for the booking pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from booking import scheduling
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, Resource, User
+from booking.scheduling import Interval, Slot
+from booking.services.bookings import occupancies
+
+PAGE_SIZE = 50
+
+
+def _with_relations(stmt: sa.Select) -> sa.Select:
+    return stmt.options(joinedload(Booking.resource).joinedload(Resource.organisation),
+                        joinedload(Booking.user), joinedload(Booking.organisation))
+
+
+def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_SIZE,
+                offset: int = 0) -> list[Booking]:
+    """The person's bookings: upcoming soonest first, past most recent first."""
+    stmt = sa.select(Booking).where(Booking.user_id == user.id)
+    if upcoming:
+        stmt = stmt.where(Booking.end_at > now).order_by(Booking.start_at, Booking.id)
+    else:
+        stmt = stmt.where(Booking.end_at <= now).order_by(Booking.start_at.desc(), Booking.id)
+    return list(db.session.scalars(_with_relations(stmt).limit(limit).offset(offset)))
+
+
+def pending_requests(admin: User) -> list[Booking]:
+    """Requests awaiting a decision on resources the person manages, oldest first."""
+    stmt = (sa.select(Booking).join(Booking.resource)
+            .where(Booking.status == BookingStatus.PENDING)
+            .order_by(Booking.created_at, Booking.id))
+    if not admin.is_platform_admin:
+        stmt = stmt.where(Resource.organisation_id == admin.organisation_id)
+    return list(db.session.scalars(_with_relations(stmt)))
+
+
+def organisation_resource_bookings(admin: User, *, upcoming: bool, now: datetime,
+                                   limit: int = PAGE_SIZE, offset: int = 0) -> list[Booking]:
+    """Bookings of the resources the admin's organisation owns."""
+    stmt = (sa.select(Booking).join(Booking.resource)
+            .where(Resource.organisation_id == admin.organisation_id))
+    if upcoming:
+        stmt = stmt.where(Booking.end_at > now).order_by(Booking.start_at, Booking.id)
+    else:
+        stmt = stmt.where(Booking.end_at <= now).order_by(Booking.start_at.desc(), Booking.id)
+    return list(db.session.scalars(_with_relations(stmt).limit(limit).offset(offset)))
+
+
+def upcoming_free_slots(resource: Resource, *, now: datetime, days: int = 7) -> list[Slot]:
+    """The free slots of a slot-based resource over the coming days."""
+    if not resource.slot_minutes or not resource.is_active:
+        return []
+    span = Interval(now, now + timedelta(days=days))
+    rules = resource.rules()
+    occupying = occupancies(resource, rules.occupied(span))
+    return scheduling.free_slots(rules, span, occupying=occupying, now=now)
