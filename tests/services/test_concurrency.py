@@ -81,3 +81,56 @@ def test_exactly_capacity_many_win_each_race(app, make_org, make_user, make_reso
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
             Booking.resource_id == resource_id, Booking.status.in_(OCCUPYING_STATUSES)))
     assert stored == capacity * ROUNDS
+
+
+def _book_series(url: str, resource_id: int, user_id: int, offset_days: int, barrier,
+                 results) -> None:
+    """Worker: book a weekly series of ten Tuesdays (offset to overlap the rival's)."""
+    from booking import create_app
+    from booking.exceptions import Conflict
+    from booking.models import User
+    from booking.scheduling import Frequency, Recurrence
+    from booking.services.bookings import BookingRequest
+    from booking.services.series import SeriesRequest, create_series
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    start = FIRST_SLOT + timedelta(weeks=offset_days)
+    request = SeriesRequest(BookingRequest(resource_id, start, start + timedelta(hours=2)),
+                            Recurrence(Frequency.WEEKLY, count=10))
+    with app.app_context():
+        barrier.wait(timeout=60)
+        try:
+            create_series(db.session.get(User, user_id), request,
+                          now=datetime(2027, 1, 1, tzinfo=start.tzinfo))
+            results.put("booked")
+        except Conflict:
+            results.put("conflict")
+        except Exception as exc:
+            results.put(f"error: {exc!r}")
+        db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_two_overlapping_series_never_share_a_date(app, make_org, make_user, make_resource,
+                                                   database_url):
+    resource_id = make_resource()
+    users = [make_user(), make_user()]
+    with app.app_context():
+        db.engine.dispose()
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_book_series,
+                               args=(database_url, resource_id, user, offset, barrier, results))
+               for user, offset in zip(users, (0, 3))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for worker in workers:
+            worker.start()
+    outcomes = sorted(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert outcomes == ["booked", "conflict"]
+    with app.app_context():
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
+            Booking.resource_id == resource_id, Booking.status.in_(OCCUPYING_STATUSES)))
+    assert stored == 10
