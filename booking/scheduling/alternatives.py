@@ -44,9 +44,9 @@ def find_alternatives(rules: BookingRules, period: Interval, *, quantity: int = 
     search = Interval(period.start - reach, period.start + reach + length)
     room = _Room.build(rules, search, occupying, quantity, now)
     starts = grid_starts(grid_anchors(rules, search), rules.slot or DEFAULT_STEP, search)
-    free = [candidate for candidate in (Interval(start, start + length) for start in starts)
-            if candidate.start != period.start and candidate.start <= period.start + reach
-            and room.fits(candidate)]
+    candidates = (Interval(start, start + length) for start in starts
+                  if start != period.start and start <= period.start + reach)
+    free = [candidate for candidate in candidates if room.fits(candidate)]
     earlier = [candidate for candidate in free if candidate.start < period.start]
     later = [candidate for candidate in free if candidate.start > period.start]
     return earlier[max(len(earlier) - before, 0):] + later[:after]

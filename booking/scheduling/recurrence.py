@@ -13,7 +13,7 @@ from booking.scheduling.availability import at_local, zone_named
 from booking.scheduling.intervals import Interval, require_aware
 
 MAX_OCCURRENCES = 1000
-MAX_SPAN = timedelta(days=731)  # two years, one leap day included
+MAX_SPAN = timedelta(days=731)  # how far past the first date a series may reach: two years
 
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 

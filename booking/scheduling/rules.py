@@ -32,7 +32,11 @@ class Closure:
 
 @dataclass(frozen=True)
 class BookingRules:
-    """Everything a resource demands of a booking, in its own time zone."""
+    """Everything a resource demands of a booking, in its own time zone.
+
+    Slots are counted in real time from the start of each window occurrence, or from
+    local midnight when there are no windows; outside every window there is no grid.
+    """
 
     timezone: str = "Asia/Shanghai"  # IANA name; windows are wall-clock times in this zone
     capacity: int = 1  # places that may be taken at any one instant

@@ -188,7 +188,7 @@ def test_alternatives_are_the_nearest_times_that_fit(resource, before, after):
             and not check_booking(rules, candidate, quantity=quantity, occupying=taken, now=now)]
     earlier = [candidate for candidate in free if candidate.start < wanted.start]
     later = [candidate for candidate in free if candidate.start > wanted.start]
-    assert found == (earlier[len(earlier) - before:] if before else []) + later[:after]
+    assert found == earlier[::-1][:before][::-1] + later[:after]  # the nearest on each side
     assert all(alternative.duration == length for alternative in found)
 
 

@@ -66,7 +66,7 @@ def _runs(sorted_minutes: list[int]) -> list[tuple[int, int]]:
     return [(start, end) for start, end in runs]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(scenarios())
 @example((1, (0, 0), [(60, 60, 1)], (120, 60), 1))  # touching after: fits
 @example((1, (0, 0), [(60, 60, 1)], (0, 60), 1))  # touching before: fits

@@ -131,7 +131,7 @@ def _interval(span) -> Interval:
     return Interval(BASE + timedelta(minutes=span[0]), BASE + timedelta(minutes=span[1]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(minute_spans, max_size=6), st.lists(minute_spans, max_size=6), minute_spans)
 def test_set_operations_agree_with_sets_of_minutes(first, second, base):
     merged = merge(map(_interval, first))
