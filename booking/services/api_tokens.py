@@ -1,0 +1,80 @@
+"""API tokens: issue, recognise, list and revoke the bearer secrets programs sign in with.
+
+The secret is shown once, when it is made; only its SHA-256 is stored (booking.models.tokens),
+so a token is found by the hash of what the client sends. Looking up a hash reveals nothing
+about the secret's bytes, which is the point of comparing in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from booking.db_types import utcnow
+from booking.exceptions import InvalidInput, NotFound
+from booking.extensions import db
+from booking.models import ApiToken, User, hash_secret, new_secret
+
+MAX_NAME = 100
+MAX_SECRET_LENGTH = 200
+# Writing last_used_at on every request would turn each read into a write transaction;
+# this precision is enough to tell a live token from a forgotten one.
+LAST_USED_PRECISION = timedelta(minutes=5)
+
+
+def create_token(user: User, name: str = "", *, now: datetime | None = None
+                 ) -> tuple[ApiToken, str]:
+    """Issue a token for *user*; returns the row and the secret, which is never stored."""
+    if not isinstance(name, str) or len(name.strip()) > MAX_NAME:
+        raise InvalidInput({"name": _l("Use at most %(n)d characters.", n=MAX_NAME)})
+    now = now or utcnow()
+    secret = new_secret()
+    token = ApiToken(user_id=user.id, name=name.strip(), token_hash=hash_secret(secret),
+                     created_at=now,
+                     expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def authenticate(secret: str, *, now: datetime | None = None) -> User | None:
+    """The active person a live (unexpired, unrevoked) token belongs to, or None."""
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
+        return None
+    now = now or utcnow()
+    wanted = hash_secret(secret)
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == wanted))
+    if token is None or not hmac.compare_digest(token.token_hash, wanted):
+        return None
+    if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+def list_tokens(user: User, *, now: datetime | None = None) -> list[ApiToken]:
+    """The person's tokens that still work, newest first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > now)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> ApiToken:
+    """Stop one of the person's own tokens from working; revoking twice changes nothing."""
+    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None or token.user_id != user.id:
+        # Another person's token is "not found": its existence is none of the caller's business.
+        raise NotFound(_l("You have no such token."))
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        db.session.commit()
+    return token
