@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from booking.forms import choices
 from booking.services.accounts import MIN_PASSWORD_LENGTH
 from booking.timezones import timezone_choices
 
@@ -28,13 +29,13 @@ class ChangePasswordForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=[
-        ("", _l("As my browser prefers")), ("en", "English"), ("zh", "简体中文")])
+    locale = SelectField(_l("Language"), choices=choices([
+        ("", _l("As my browser prefers")), ("en", "English"), ("zh", "简体中文")]))
     timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+        self.timezone.choices = choices(timezone_choices())
 
 
 def email_validators() -> list:

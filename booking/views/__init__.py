@@ -1,7 +1,7 @@
 """Blueprints, one per area of the product."""
 
 from booking import api
-from booking.views import admin, auth, bookings, calendar, feeds, main, resources
+from booking.views import admin, auth, bookings, calendar, feeds, main, resources, series
 
-ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, calendar.bp, feeds.bp,
+ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, series.bp, calendar.bp, feeds.bp,
                   admin.bp, api.bp)

@@ -1,0 +1,72 @@
+"""A recurring booking: the first date plus how it repeats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TimeField, widgets)
+from flask_wtf import FlaskForm
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from booking.forms import choices
+from booking.forms.bookings import BookingForm
+from booking.scheduling import Frequency, Recurrence
+
+WEEKDAY_CHOICES = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
+                   (5, _l("Sat")), (6, _l("Sun"))]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class SeriesForm(BookingForm):
+    freq = SelectField(_l("Repeats"), choices=choices([("weekly", _l("Weekly")), ("daily", _l("Daily")),
+                                               ("monthly", _l("Monthly"))]))
+    interval = IntegerField(_l("Every"), default=1, validators=[NumberRange(min=1, max=52)],
+                            description=_l("1 = every week (day, month), 2 = every other one"))
+    weekdays = CheckboxesField(_l("On"), coerce=int, choices=choices(WEEKDAY_CHOICES),
+                               validators=[Optional()])
+    monthly_by = SelectField(_l("Monthly on"), default="date", choices=choices([
+        ("date", _l("the same day of the month")), ("weekday", _l("the same weekday (e.g. 2nd Wednesday)"))]))
+    until = DateField(_l("Until (last date)"), validators=[Optional()])
+    count = IntegerField(_l("Or this many times"), validators=[Optional(), NumberRange(min=1)])
+    skip = StringField(_l("Leave out these dates"), validators=[Length(max=4000)],
+                       description=_l("YYYY-MM-DD, separated by commas"))
+    on_conflict = SelectField(_l("If some dates are not free"), default="fail", choices=choices([
+        ("fail", _l("book nothing and show me")), ("skip", _l("book only the free dates"))]))
+    closures = SelectField(_l("Dates the resource is closed"), default="report", choices=choices([
+        ("report", _l("show them as refused")), ("skip", _l("leave them out"))]))
+
+    def validate_count(self, field) -> None:
+        if (self.until.data is None) == (field.data is None):
+            raise ValidationError(_l("Give either a last date or a number of times."))
+
+    def validate_skip(self, field) -> None:
+        self.skip_dates()
+
+    def skip_dates(self) -> frozenset[date]:
+        try:
+            return frozenset(date.fromisoformat(part.strip())
+                             for part in (self.skip.data or "").split(",") if part.strip())
+        except ValueError:
+            raise ValidationError(_l("Write dates as YYYY-MM-DD, separated by commas.")) from None
+
+    def recurrence(self) -> Recurrence:
+        """The pattern; raises ValueError (for the service to report) when inconsistent."""
+        weekly = self.freq.data == Frequency.WEEKLY
+        return Recurrence(Frequency(self.freq.data), interval=self.interval.data or 1,
+                          weekdays=tuple(self.weekdays.data or ()) if weekly else (),
+                          monthly_by=self.monthly_by.data if self.freq.data == "monthly" else "date",
+                          until=self.until.data, count=self.count.data, skip=self.skip_dates())
+
+
+class SeriesEditForm(FlaskForm):
+    title = StringField(_l("Purpose"), validators=[Length(max=300)])
+    start_time = TimeField(_l("New start time"), validators=[Optional()])
+    end_time = TimeField(_l("New end time"), validators=[Optional()])
+
+

@@ -1,0 +1,131 @@
+"""Recurring bookings: preview the dates, book them, handle them as one or date by date."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from booking.exceptions import Conflict, InvalidInput
+from booking.forms.bookings import ConfirmForm
+from booking.forms.series import SeriesEditForm, SeriesForm
+from booking.messages import describe
+from booking.permissions import can_manage_resource, can_see_details
+from booking.services import series as series_service
+from booking.services.bookings import BookingRequest
+from booking.services.series import SeriesConflict, SeriesRequest
+from booking.timezones import local_to_utc
+from booking.views.bookings import _resource_from
+from booking.views.helpers import show_field_errors
+
+bp = Blueprint("series", __name__, url_prefix="/series")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Fill in the pattern, preview every date, then book all or only the free ones."""
+    form = SeriesForm(request.form if request.method == "POST" else request.args)
+    resource = _resource_from(form.resource_id.data)
+    if request.method == "GET":
+        return _render(form, resource)
+    if not form.validate():
+        return _render(form, resource), 422
+    try:
+        series_request = _series_request(form, resource)
+        if request.form.get("action") != "book":
+            verdicts = series_service.preview_series(current_user, series_request)
+            return _render(form, resource, verdicts=verdicts)
+        series, booked, skipped = series_service.create_series(current_user, series_request)
+    except InvalidInput as exc:
+        show_field_errors(form, exc)
+        return _render(form, resource), 422
+    except SeriesConflict as exc:
+        return _render(form, resource, verdicts=exc.verdicts, refused=True), 409
+    flash(_("Booked %(n)d dates.", n=len(booked)) + (
+        " " + _("%(n)d dates were left out.", n=len(skipped)) if skipped else ""), "success")
+    return redirect(url_for("series.detail", series_id=series.id))
+
+
+def _series_request(form: SeriesForm, resource) -> SeriesRequest:
+    try:
+        recurrence = form.recurrence()
+    except ValueError as exc:
+        raise InvalidInput({"freq": str(exc)}) from None
+    first = BookingRequest(resource.id, local_to_utc(form.start.data, resource.timezone),
+                           local_to_utc(form.end.data, resource.timezone),
+                           form.quantity.data or 1, form.title.data or "")
+    return SeriesRequest(first, recurrence, skip_conflicts=form.on_conflict.data == "skip",
+                         skip_closures=form.closures.data == "skip")
+
+
+def _render(form, resource, *, verdicts=None, refused=False):
+    rows = [(v, [describe(r, resource.timezone) for r in v.reasons]) for v in verdicts or ()]
+    return render_template("series/new.html", form=form, resource=resource, rows=rows,
+                           free=sum(v.ok for v in verdicts or ()), refused=refused)
+
+
+@bp.get("/<int:series_id>")
+@login_required
+def detail(series_id: int):
+    """Every date of a series with its state, and what can be done with them."""
+    series = series_service.get_series(series_id)
+    if not series.bookings or not can_see_details(current_user, series.bookings[0]):
+        abort(404)
+    may_change = series.user_id == current_user.id or can_manage_resource(current_user,
+                                                                          series.resource)
+    return render_template("series/detail.html", series=series, may_change=may_change,
+                           may_decide=can_manage_resource(current_user, series.resource),
+                           form=ConfirmForm(), edit_form=SeriesEditForm(title=series.title))
+
+
+@bp.post("/<int:series_id>/cancel")
+@login_required
+def cancel(series_id: int):
+    """Cancel the whole series, or one date and all after it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    from_id = request.form.get("from_booking_id", type=int)
+    cancelled = series_service.cancel_series(current_user, series_id, from_booking_id=from_id)
+    flash(_("%(n)d dates cancelled.", n=len(cancelled)), "success")
+    return redirect(url_for("series.detail", series_id=series_id))
+
+
+@bp.post("/<int:series_id>/edit")
+@login_required
+def edit(series_id: int):
+    """Change the purpose or the time of the dates to come."""
+    form = SeriesEditForm()
+    if form.validate_on_submit():
+        try:
+            series_service.update_series(current_user, series_id, title=form.title.data,
+                                         start_time=form.start_time.data,
+                                         end_time=form.end_time.data)
+        except InvalidInput as exc:
+            flash(" ".join(str(m) for msgs in exc.fields.values() for m in msgs), "error")
+        except SeriesConflict as exc:
+            series = series_service.get_series(series_id)
+            refused = [v for v in exc.verdicts if not v.ok]
+            flash(_("Not changed: %(n)d dates would clash or break a rule, e.g. %(why)s",
+                    n=len(refused), why=describe(refused[0].reasons[0], series.resource.timezone)),
+                  "error")
+        else:
+            flash(_("The series is changed."), "success")
+    else:
+        flash(_("Please check the new times."), "error")
+    return redirect(url_for("series.detail", series_id=series_id))
+
+
+@bp.post("/<int:series_id>/approve")
+@login_required
+def approve(series_id: int):
+    """Approve every pending date at once."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        approved = series_service.approve_series(current_user, series_id)
+    except Conflict as exc:
+        flash(exc.message or _("Some dates no longer fit; approve them one by one."), "error")
+    else:
+        flash(_("%(n)d dates approved.", n=len(approved)), "success")
+    return redirect(url_for("series.detail", series_id=series_id))

@@ -1,0 +1,74 @@
+"""Series pages: preview every date, book, then handle the series as one or date by date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus
+from tests.views.test_bookings import local, next_tuesday_at
+
+
+def _form(resource_id, start, **extra):
+    return {"resource_id": resource_id, "start": local(start),
+            "end": local(start + timedelta(hours=2)), "title": "Weekly lab", "freq": "weekly",
+            "interval": "1", "count": "4", "on_conflict": "fail", "closures": "report", **extra}
+
+
+def _statuses(app):
+    with app.app_context():
+        return [b.status for b in db.session.scalars(sa.select(Booking).order_by(Booking.start_at))]
+
+
+def test_preview_then_book_all_then_cancel_following(app, client, auth, make_org, make_user,
+                                                     make_resource, make_booking):
+    school = make_org()
+    teacher = make_user("t@school.org", school)
+    lab = make_resource(name="Lab")
+    start = next_tuesday_at(14)
+    auth.login("t@school.org")
+    preview = client.post("/series/new", data=_form(lab, start))
+    assert preview.status_code == 200 and b"4 of 4 dates are free" in preview.data
+    assert _statuses(app) == []  # a preview books nothing
+    booked = client.post("/series/new", data=_form(lab, start, action="book"))
+    series_url = booked.headers["Location"]
+    assert "/series/" in series_url and _statuses(app) == [BookingStatus.CONFIRMED] * 4
+    with app.app_context():
+        third = db.session.scalars(sa.select(Booking.id).order_by(Booking.start_at)).all()[2]
+    series_id = int(series_url.rsplit("/", 1)[1])
+    client.post(f"/series/{series_id}/cancel", data={"from_booking_id": third})
+    assert _statuses(app) == [BookingStatus.CONFIRMED] * 2 + [BookingStatus.CANCELLED] * 2
+    assert b"Cancel the whole series" in client.get(series_url).data
+
+
+def test_a_clash_refuses_the_whole_series_unless_asked(app, client, auth, make_org, make_user,
+                                                       make_resource, make_booking):
+    school = make_org()
+    teacher = make_user("t@school.org", school)
+    lab = make_resource(name="Lab")
+    start = next_tuesday_at(14)
+    clash = start + timedelta(weeks=1)
+    from zoneinfo import ZoneInfo
+    make_booking(lab, teacher, clash.replace(tzinfo=ZoneInfo("Asia/Shanghai")),
+                 (clash + timedelta(hours=1)).replace(tzinfo=ZoneInfo("Asia/Shanghai")))
+    auth.login("t@school.org")
+    refused = client.post("/series/new", data=_form(lab, start, action="book"))
+    assert refused.status_code == 409 and b"Already booked" in refused.data
+    assert len(_statuses(app)) == 1
+    client.post("/series/new", data=_form(lab, start, action="book", on_conflict="skip"))
+    assert _statuses(app).count(BookingStatus.CONFIRMED) == 4  # the clash + 3 free dates
+
+
+def test_bad_patterns_are_form_errors(app, client, auth, make_org, make_user, make_resource):
+    make_user("t@school.org", make_org())
+    lab = make_resource()
+    auth.login("t@school.org")
+    start = next_tuesday_at(14)
+    for extra in ({"count": ""}, {"count": "5000"}, {"skip": "next tuesday"},
+                  {"until": (start + timedelta(days=1000)).date().isoformat(), "count": ""},
+                  {"freq": "hourly"}, {"interval": "0"}):
+        response = client.post("/series/new", data=_form(lab, start, action="book", **extra))
+        assert response.status_code == 422, extra
+    assert _statuses(app) == []
