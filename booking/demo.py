@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from booking.extensions import db
+from booking.scheduling import Frequency, Recurrence
+from booking.services import bookings, series
+from booking.services.bookings import BookingRequest
 from booking.models import (AvailabilityWindow, Organisation, OrganisationKind, Resource,
                             ResourceKind, Role, User)
 
@@ -110,4 +114,45 @@ def load() -> bool:
         db.session.add(user)
     db.session.add_all(_resources(orgs))
     db.session.commit()
+    _book_demo_week()
     return True
+
+
+def _book_demo_week() -> None:
+    """A few bookings next week, made through the same rules as everyone's."""
+    teacher = _user("wang.fang@dmvs.demo")
+    engineer = _user("li.wei@haibin-animation.demo")
+    tuesday = _next_weekday(1)
+    lab = _resource("Post-production lab (24 seats)")
+    series_start = _at(tuesday, lab, time(14))
+    series.create_series(teacher, series.SeriesRequest(
+        BookingRequest(lab.id, series_start, series_start + timedelta(hours=2), quantity=20,
+                       title="Colour grading class, year 2"),
+        Recurrence(Frequency.WEEKLY, count=8)))
+    booth = _resource("Sound recording booth")
+    booth_start = _at(tuesday + timedelta(days=1), booth, time(10))
+    bookings.create_booking(engineer, BookingRequest(booth.id, booth_start,
+                                                     booth_start + timedelta(hours=1),
+                                                     title="Voice-over for a training film"))
+    studio = _resource("Motion-capture studio")
+    studio_start = _at(tuesday + timedelta(days=2), studio, time(9))
+    bookings.create_booking(teacher, BookingRequest(studio.id, studio_start,
+                                                    studio_start + timedelta(hours=3),
+                                                    title="Capture session for the game-art class"))
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _resource(name: str) -> Resource:
+    return db.session.scalar(sa.select(Resource).where(Resource.name == name))
+
+
+def _next_weekday(weekday: int) -> date:
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today + timedelta(days=(weekday - today.weekday()) % 7 + 7)
+
+
+def _at(day: date, resource: Resource, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=ZoneInfo(resource.timezone))
