@@ -14,7 +14,7 @@ from booking.scheduling.recurrence import (
 )
 from booking.scheduling.rules import (
     DEFAULT_MAX_MINUTES, BookingRules, Closure, available_periods, check_booking,
-    max_booking_length, places_left,
+    longest_booking, max_booking_length, places_left, shortest_booking,
 )
 from booking.scheduling.usage import Occupancy
 
@@ -25,6 +25,6 @@ __all__ = [
     "BookingRules", "Closure", "Frequency", "Interval", "Occupancy", "Reason", "Recurrence",
     "RecurrenceTooLong", "Slot", "WeeklyWindow",
     "at_local", "available_periods", "check_booking", "find_alternatives", "free_intervals",
-    "free_slots", "intersect", "max_booking_length", "merge", "places_left", "require_aware",
-    "subtract", "to_rrule_string",
+    "free_slots", "intersect", "longest_booking", "max_booking_length", "merge", "places_left",
+    "require_aware", "shortest_booking", "subtract", "to_rrule_string",
 ]

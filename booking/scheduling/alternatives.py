@@ -108,13 +108,13 @@ class _Room:
         require_aware(now, "now")
         occupied = rules.occupied(span)
         usage = Usage.of((o for o in occupying if o.period.overlaps(occupied)), occupied)
-        spare = (_shrink(rules, stretch) for stretch in usage.room_for(quantity, rules.capacity))
+        spare = [part for stretch in usage.room_for(quantity, rules.capacity)
+                 if (part := _shrink(rules, stretch))]
         earliest = now + timedelta(minutes=rules.notice_minutes)
         open_ = [part for stretch in available_periods(rules, span)
                  if (part := _not_before(stretch, earliest))]
-        horizon = rules.horizon_days
-        latest = None if horizon is None else now + timedelta(days=horizon)
-        return cls(rules, usage, tuple(intersect(open_, filter(None, spare))), latest)
+        latest = None if rules.horizon_days is None else now + timedelta(days=rules.horizon_days)
+        return cls(rules, usage, tuple(intersect(open_, spare)), latest)
 
     def may_start_at(self, moment: datetime) -> bool:
         """Whether the horizon lets a booking start at *moment*."""
@@ -132,13 +132,14 @@ class _Room:
 
 
 def _shrink(rules: BookingRules, spare: Interval) -> Interval | None:
-    """The periods whose occupied span (buffers added) fits inside *spare*."""
+    """The part of *spare* where a booking may lie and still keep its buffers inside it."""
     start = spare.start + timedelta(minutes=rules.buffer_before_minutes)
     end = spare.end - timedelta(minutes=rules.buffer_after_minutes)
     return Interval(start, end) if start < end else None
 
 
 def _not_before(interval: Interval, moment: datetime) -> Interval | None:
+    """The part of *interval* from *moment* on, if any."""
     if interval.end <= moment:
         return None
     return Interval(max(interval.start, moment), interval.end)

@@ -6,7 +6,8 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
+from datetime import datetime
+from itertools import islice, pairwise
 from typing import NamedTuple
 
 from booking.scheduling.intervals import Interval, merge
@@ -42,7 +43,8 @@ class Usage:
     @classmethod
     def of(cls, occupying: Iterable[Occupancy], span: Interval) -> Usage:
         """Add up the quantities of *occupying* over *span*."""
-        change: Counter = Counter()
+        # Each booking adds its places where it starts and gives them back where it ends.
+        change: Counter[datetime] = Counter()
         for occupancy in occupying:
             if part := occupancy.period.intersection(span):
                 change[part.start] += occupancy.quantity
@@ -58,7 +60,7 @@ class Usage:
         """The most places in use at any instant of *period* (which lies inside the span)."""
         first = max(bisect_right(self.pieces, period.start, key=_piece_start) - 1, 0)
         peak = 0
-        for piece in self.pieces[first:]:
+        for piece in islice(self.pieces, first, None):
             if piece.period.start >= period.end:
                 break
             if piece.period.overlaps(period):
@@ -74,5 +76,5 @@ class Usage:
         return merge(piece.period for piece in self.pieces if piece.used + quantity > capacity)
 
 
-def _piece_start(piece: Piece):
+def _piece_start(piece: Piece) -> datetime:
     return piece.period.start
