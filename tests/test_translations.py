@@ -44,10 +44,17 @@ def test_every_marked_string_has_a_chinese_translation():
     assert not missing, "untranslated (run `make translations`):\n" + "\n".join(missing)
 
 
+def _entries(path: Path) -> dict:
+    """msgid -> msgstr, with plural entries as tuples whichever reader produced them."""
+    def key(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+    return {key(m.id): key(m.string) for m in _catalogue(path)
+            if m.id and m.string and not getattr(m, "fuzzy", False)}
+
+
 def test_compiled_catalogue_matches_its_source():
-    source = {m.id: m.string for m in _catalogue(CATALOGUE / "messages.po")
-              if m.id and m.string and not m.fuzzy}
-    compiled = {m.id: m.string for m in _catalogue(CATALOGUE / "messages.mo") if m.id}
+    source = _entries(CATALOGUE / "messages.po")
+    compiled = _entries(CATALOGUE / "messages.mo")
     assert compiled == source, "messages.mo is out of date: run `make translations`"
 
 
