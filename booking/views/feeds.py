@@ -1,7 +1,256 @@
-"""Feeds pages."""
+"""Calendars outside the app: subscription feeds, .ics downloads, and closures from an .ics file."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.routing import BuildError
+
+from booking import ical
+from booking.db_types import utcnow
+from booking.exceptions import InvalidInput
+from booking.models import CalendarFeed, FeedScope, Resource
+from booking.permissions import can_manage_resource
+from booking.services import feeds as service
+from booking.services import resources as resource_service
+from booking.views.helpers import get_or_404, show_field_errors
 
 bp = Blueprint("feeds", __name__)
+
+_HOSTNAME = re.compile(r"[a-z0-9.-]{1,253}")
+_FEED_HEADERS = {
+    # Private data behind a secret URL: no shared caches, no referrers, no search engines.
+    "Cache-Control": "private, no-cache",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Calendar file (.ics)"),
+                     validators=[FileRequired(_l("Choose an .ics file."))],
+                     render_kw={"accept": ".ics,text/calendar"})
+
+
+@bp.get("/feeds/<token>.ics")
+def feed(token: str):
+    """A subscription feed for calendar programs: no login, the secret token is the key."""
+    found = service.find_feed(token)
+    if found is None:
+        return _feed_not_found()
+    now = utcnow()
+    locale = found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    host = uid_host()
+    # The subscriber's language, never the fetching program's Accept-Language or session.
+    with force_locale(locale):
+        state = service.feed_state(found, now=now, context=(host, request.url_root, locale))
+        cache = _feed_cache()
+        etag = cache.etag(state.fingerprint)
+        if etag is not None and _not_modified(etag, state.last_modified, now):
+            return _feed_response(b"", etag, state.last_modified, status=304)
+        body = _render_feed(found, now, host, locale, cache.events)
+    etag = hashlib.sha256(body).hexdigest()
+    cache.remember(state.fingerprint, etag)
+    if _not_modified(etag, state.last_modified, now):
+        return _feed_response(b"", etag, state.last_modified, status=304)
+    return _feed_response(body, etag, state.last_modified)
+
+
+@bp.route("/feeds/", methods=["GET", "POST"])
+@login_required
+def index():
+    """Calendar subscriptions: list, make, regenerate and revoke the person's feeds."""
+    if request.method == "GET":
+        return _index_page()
+    scope = request.form.get("scope", "")
+    resource_id = request.form.get("resource_id", type=int) if scope == "resource" else None
+    try:
+        new_feed, token = service.create_feed(current_user, scope, resource_id)
+    except InvalidInput as exc:
+        errors = [str(m) for messages in exc.fields.values() for m in messages]
+        return _index_page(errors=errors, status=422)
+    return _index_page(shown=new_feed, token=token, status=201)
+
+
+@bp.post("/feeds/<int:feed_id>/regenerate")
+@login_required
+def regenerate(feed_id: int):
+    """A new secret address for a feed; the old one stops working at once."""
+    changed, token = service.regenerate_feed(current_user, feed_id)
+    return _index_page(shown=changed, token=token)
+
+
+@bp.post("/feeds/<int:feed_id>/revoke")
+@login_required
+def revoke(feed_id: int):
+    """Stop a feed; calendars subscribed to it get nothing more."""
+    service.revoke_feed(current_user, feed_id)
+    flash(_("The subscription is revoked: its address no longer works."), "success")
+    return redirect(url_for("feeds.index"))
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def booking_ics(booking_id: int):
+    """One booking as an .ics file to import into a calendar."""
+    booking = service.get_visible_booking(current_user, booking_id)
+    body = ical.booking_to_ical(booking, host=uid_host(), link=_booking_links()(booking))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"'})
+
+
+@bp.route("/resources/<int:resource_id>/closures/import", methods=["GET", "POST"])
+@login_required
+def import_closures(resource_id: int):
+    """Org admins: every event of an .ics file (a school's holidays) becomes a closure."""
+    resource = get_or_404(Resource, resource_id)
+    if not can_manage_resource(current_user, resource):
+        abort(403)
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(ical.MAX_IMPORT_BYTES + 1)
+        try:
+            closures = ical.parse_closures(data, resource.timezone, now=utcnow())
+            added = resource_service.add_closures(current_user, resource.id, closures)
+        except InvalidInput as exc:
+            show_field_errors(form, exc)
+        else:
+            flash(_import_message(added, len(closures)), "success")
+            return redirect(_resource_page(resource))
+    return render_template("feeds/import.html", form=form, resource=resource,
+                           max_kb=ical.MAX_IMPORT_BYTES // 1024,
+                           max_events=ical.MAX_IMPORT_EVENTS), 422 if form.errors else 200
+
+
+def uid_host() -> str:
+    """The domain in every UID: configured, else this site's host name (never a port)."""
+    configured = current_app.config.get("ICAL_UID_DOMAIN") or current_app.config.get(
+        "SERVER_NAME")
+    host = (urlsplit(f"//{configured or request.host}").hostname or "").lower()
+    # The Host header is the client's text; only a plain host name goes into UIDs.
+    return host if _HOSTNAME.fullmatch(host) else "localhost"
+
+
+def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
+                 events: ical.EventCache) -> bytes:
+    bookings = service.feed_bookings(found, now=now)
+    return ical.feed_to_ical(
+        bookings, name=service.feed_name(found), host=host, link=_booking_links(),
+        show_details=lambda b: service.shows_details(found, b), zone=service.feed_zone(found),
+        cache=events, locale=locale)
+
+
+def _booking_links():
+    """A function giving each booking's page URL, built once rather than per booking."""
+    try:
+        sample = url_for("bookings.detail", booking_id=1, _external=True)
+    except BuildError:
+        return lambda _booking: None
+    prefix, _sep, suffix = sample.rpartition("/1")
+    return lambda booking: f"{prefix}/{booking.id}{suffix}"
+
+
+def _not_modified(etag: str, last_modified: datetime, now: datetime) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since  # None when absent or not a valid HTTP date
+    if since is None or since > now:
+        return False
+    return last_modified.replace(microsecond=0) <= since
+
+
+def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200):
+    response = Response(body, status=status, mimetype="text/calendar", headers=_FEED_HEADERS)
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    if status == 304:
+        del response.headers["Content-Type"]
+    return response
+
+
+def _feed_not_found() -> Response:
+    # The same bare answer for unknown, revoked and malformed tokens: nothing to tell apart.
+    return Response("Not found\n", status=404, mimetype="text/plain",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _index_page(*, shown: CalendarFeed | None = None, token: str | None = None,
+                errors: list[str] = (), status: int = 200):
+    new_url = webcal_url = None
+    if token is not None:
+        new_url = url_for("feeds.feed", token=token, _external=True)
+        webcal_url = "webcal://" + new_url.split("://", 1)[1]
+    resources = service.resource_choices(current_user)
+    managed = [r for r in resources if can_manage_resource(current_user, r)]
+    return render_template(
+        "feeds/index.html", feeds=service.list_feeds(current_user), shown=shown,
+        new_url=new_url, webcal_url=webcal_url, errors=errors, resources=resources,
+        managed=managed,
+        FeedScope=FeedScope, window_back=service.WINDOW_BACK.days,
+        window_ahead=service.WINDOW_AHEAD.days, grace=service.CANCELLED_GRACE.days), status
+
+
+def _import_message(added: int, total: int) -> str:
+    message = ngettext("%(num)d closure was added from the file.",
+                       "%(num)d closures were added from the file.", added)
+    if total > added:
+        message += " " + ngettext("%(num)d was already there.", "%(num)d were already there.",
+                                  total - added)
+    return message
+
+
+def _resource_page(resource: Resource) -> str:
+    try:
+        return url_for("resources.detail", resource_id=resource.id)
+    except BuildError:
+        return url_for("feeds.import_closures", resource_id=resource.id)
+
+
+class _FeedCache:
+    """Per process: rendered events, and the ETag last computed for each feed fingerprint."""
+
+    def __init__(self, events: int, etags: int) -> None:
+        self.events = ical.EventCache(events)
+        self._etags: OrderedDict[str, str] = OrderedDict()
+        self._size = etags
+        self._lock = threading.Lock()
+
+    def etag(self, fingerprint: str) -> str | None:
+        with self._lock:
+            return self._etags.get(fingerprint)
+
+    def remember(self, fingerprint: str, etag: str) -> None:
+        with self._lock:
+            self._etags[fingerprint] = etag
+            self._etags.move_to_end(fingerprint)
+            if len(self._etags) > self._size:
+                self._etags.popitem(last=False)
+
+
+_cache_lock = threading.Lock()
+
+
+def _feed_cache() -> _FeedCache:
+    """The app's feed cache, made on first use; ICAL_*_CACHE_SIZE settings size it."""
+    extensions = current_app.extensions
+    with _cache_lock:
+        if "feeds" not in extensions:
+            extensions["feeds"] = _FeedCache(
+                current_app.config.get("ICAL_EVENT_CACHE_SIZE", 20_000),
+                current_app.config.get("ICAL_ETAG_CACHE_SIZE", 1_000))
+        return extensions["feeds"]

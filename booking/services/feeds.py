@@ -1,0 +1,225 @@
+"""Calendar subscription feeds: secret URLs, and which bookings each of them shows.
+
+A feed URL carries a 256-bit random token; only its SHA-256 hash is stored, so a leaked database
+reveals no usable URL. Regenerating replaces the hash (the old URL stops working at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from booking.db_types import utcnow
+from booking.exceptions import InvalidInput, NotFound
+from booking.extensions import db
+from booking.models import (OCCUPYING_STATUSES, Booking, BookingStatus, CalendarFeed,
+                            FeedScope, Resource, User, hash_secret, new_secret)
+from booking.permissions import can_see_details
+from booking.services.bookings import MAX_LENGTH
+from booking.services.resources import is_visible, search_resources
+
+#: The documented window: what calendar programs get (docs/calendar-feeds.md).
+WINDOW_BACK = timedelta(days=90)
+WINDOW_AHEAD = timedelta(days=365)
+#: Cancelled and rejected bookings stay this long, marked CANCELLED, so clients remove them.
+CANCELLED_GRACE = timedelta(days=14)
+MAX_FEEDS_PER_USER = 50
+# new_secret() gives 43 URL-safe characters; anything else is not worth a database lookup.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+_MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a conditional request needs without rendering the feed."""
+
+    fingerprint: str  # changes whenever the feed's bytes may have changed
+    last_modified: datetime
+
+
+def list_feeds(user: User) -> list[CalendarFeed]:
+    """The person's feeds that still work, oldest first."""
+    return list(db.session.scalars(
+        sa.select(CalendarFeed).options(selectinload(CalendarFeed.resource))
+        .where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+        .order_by(CalendarFeed.created_at, CalendarFeed.id)))
+
+
+def create_feed(user: User, scope: str, resource_id: int | None = None
+                ) -> tuple[CalendarFeed, str]:
+    """A new feed and its secret token, which is shown once and never stored."""
+    scope, resource = _valid_scope(user, scope, resource_id)
+    active = list_feeds(user)
+    if any(f.scope is scope and f.resource_id == (resource.id if resource else None)
+           for f in active):
+        raise InvalidInput({"scope": [_l("You already subscribe to this calendar. Regenerate "
+                                         "its address below if you need a new one.")]})
+    if len(active) >= MAX_FEEDS_PER_USER:
+        raise InvalidInput({"scope": [_l("You can have at most %(n)d subscriptions.",
+                                         n=MAX_FEEDS_PER_USER)]})
+    token = new_secret()
+    feed = CalendarFeed(user_id=user.id, scope=scope, resource=resource,
+                        token_hash=hash_secret(token))
+    db.session.add(feed)
+    db.session.commit()
+    return feed, token
+
+
+def regenerate_feed(user: User, feed_id: int) -> tuple[CalendarFeed, str]:
+    """Give the feed a new secret; the old URL answers 404 from now on."""
+    feed = _own_feed(user, feed_id)
+    token = new_secret()
+    feed.token_hash = hash_secret(token)
+    db.session.commit()
+    return feed, token
+
+
+def revoke_feed(user: User, feed_id: int) -> None:
+    """Stop the feed for good."""
+    feed = _own_feed(user, feed_id)
+    feed.revoked_at = utcnow()
+    db.session.commit()
+
+
+def find_feed(token: str) -> CalendarFeed | None:
+    """The working feed with this token, or None for anything unknown, revoked or malformed."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        return None
+    wanted = hash_secret(token)
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == wanted))
+    # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
+    if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
+        return None
+    if feed.revoked_at is not None or not feed.user.is_active:
+        return None
+    return feed
+
+
+def feed_bookings(feed: CalendarFeed, *, now: datetime) -> list[Booking]:
+    """The bookings the feed shows, by start: its scope, inside the window, in two queries."""
+    where = _feed_filter(feed, now)
+    if where is None:
+        return []
+    stmt = (sa.select(Booking).join(Booking.resource).where(*where)
+            .options(selectinload(Booking.resource))
+            .order_by(Booking.start_at, Booking.id))
+    return list(db.session.scalars(stmt))
+
+
+def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> FeedState:
+    """A fingerprint of everything the feed is made of, and its Last-Modified, in one query.
+
+    Every change to a booking raises its updated_at and its sequence; a booking that enters
+    or leaves the feed changes the count and the sum of ids. *context* is what the caller
+    adds (host, language), so the fingerprint covers the whole rendering.
+    """
+    where = _feed_filter(feed, now)
+    row: tuple = (0, 0, 0, None, None)
+    if where is not None:
+        row = tuple(db.session.execute(
+            sa.select(sa.func.count(Booking.id), sa.func.sum(Booking.id),
+                      sa.func.sum(Booking.sequence), sa.func.max(Booking.updated_at),
+                      sa.func.max(Resource.updated_at))
+            .select_from(Booking).join(Booking.resource).where(*where)).one())
+    user = feed.user
+    parts = (feed.id, feed.token_hash, str(feed.scope), feed_name(feed), feed_zone(feed),
+             user.organisation_id, user.is_platform_admin, where is not None, *row, *context)
+    fingerprint = hashlib.sha256(repr(parts).encode()).hexdigest()
+    candidates = [feed.created_at, row[3], row[4]]
+    if feed.resource is not None:
+        candidates.append(feed.resource.updated_at)  # its name is the calendar's name
+    return FeedState(fingerprint, max(c for c in candidates if c is not None))
+
+
+def shows_details(feed: CalendarFeed, booking: Booking) -> bool:
+    """Purpose and link only for those the app would show them to; others see "Busy"."""
+    return can_see_details(feed.user, booking)
+
+
+def feed_name(feed: CalendarFeed) -> str:
+    """The calendar's name in the subscriber's calendar program."""
+    if feed.scope is FeedScope.RESOURCE and feed.resource is not None:
+        return feed.resource.name
+    if feed.scope is FeedScope.ORGANISATION:
+        return _("%(organisation)s: bookings", organisation=feed.user.organisation.name)
+    return _("My bookings (%(site)s)", site=_("Consortium booking"))
+
+
+def feed_zone(feed: CalendarFeed) -> str:
+    """The calendar's home zone: the resource's, else the subscriber's."""
+    if feed.scope is FeedScope.RESOURCE and feed.resource is not None:
+        return feed.resource.timezone
+    return feed.user.timezone
+
+
+def resource_choices(user: User) -> list[Resource]:
+    """Resources the person may subscribe to: those the app shows them, by name."""
+    return search_resources(user)
+
+
+def get_visible_booking(user: User, booking_id: int) -> Booking:
+    """A booking whose details the person may see, or NotFound (existence is not revealed)."""
+    booking = db.session.get(Booking, booking_id) if _is_id(booking_id) else None
+    if booking is None or not can_see_details(user, booking):
+        raise NotFound(_l("No such booking."))
+    return booking
+
+
+def _feed_filter(feed: CalendarFeed, now: datetime) -> list | None:
+    """WHERE clauses for the feed's bookings (Booking joined to Resource); None: show nothing."""
+    start, end = now - WINDOW_BACK, now + WINDOW_AHEAD
+    window = [
+        Booking.start_at < end, Booking.end_at > start,
+        # No booking is longer than MAX_LENGTH: this bounds the index range read.
+        Booking.start_at > start - MAX_LENGTH,
+        sa.or_(Booking.status.in_(OCCUPYING_STATUSES),
+               sa.and_(Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REJECTED)),
+                       Booking.updated_at >= now - CANCELLED_GRACE)),
+    ]
+    user = feed.user
+    if feed.scope is FeedScope.ME:
+        return [Booking.user_id == user.id, *window]
+    if feed.scope is FeedScope.ORGANISATION:
+        return [sa.or_(Booking.organisation_id == user.organisation_id,
+                       Resource.organisation_id == user.organisation_id), *window]
+    resource = feed.resource
+    if resource is None or not is_visible(user, resource):
+        return None
+    return [Booking.resource_id == resource.id, *window]
+
+
+# Messages go into InvalidInput as lists: it splits any non-str value, a lazy string included.
+
+
+def _valid_scope(user: User, scope: str, resource_id: int | None
+                 ) -> tuple[FeedScope, Resource | None]:
+    if scope not in {s.value for s in FeedScope}:
+        raise InvalidInput({"scope": [_l("Choose which bookings the calendar shows.")]})
+    scope = FeedScope(scope)
+    if scope is not FeedScope.RESOURCE:
+        if resource_id is not None:
+            raise InvalidInput({"resource_id": [_l("Only a resource's calendar has a resource.")]})
+        return scope, None
+    resource = db.session.get(Resource, resource_id) if _is_id(resource_id) else None
+    if resource is None or not is_visible(user, resource):
+        raise InvalidInput({"resource_id": [_l("Choose a resource you can see.")]})
+    return scope, resource
+
+
+def _own_feed(user: User, feed_id: int) -> CalendarFeed:
+    feed = db.session.get(CalendarFeed, feed_id) if _is_id(feed_id) else None
+    if feed is None or feed.user_id != user.id or feed.revoked_at is not None:
+        raise NotFound(_l("No such subscription."))
+    return feed
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
