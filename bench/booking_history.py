@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Organisation, Resource, User  # noqa: E402
-from booking.services.bookings import BookingRequest, create_booking  # noqa: E402
+from booking.scheduling import Interval  # noqa: E402
+from booking.services.bookings import BookingRequest, create_booking, occupancies  # noqa: E402
 
 RESOURCES = 10
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
@@ -84,8 +85,8 @@ def _insert_series(resource_id: int, user_id: int, org_id: int, count: int) -> N
         db.session.execute(sa.text(sql), {"r": resource_id, "u": user_id, "o": org_id, "c": count})
 
 
-def measure(url: str, total: int, on_target: int) -> tuple[float, float]:
-    """Median seconds per booking and SQL statements per booking."""
+def measure(url: str, total: int, on_target: int) -> tuple[float, float, float]:
+    """Median seconds per booking, SQL statements per booking, median seconds per conflict read."""
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
@@ -104,10 +105,19 @@ def measure(url: str, total: int, on_target: int) -> tuple[float, float]:
                            now=history_end)
             times.append(time.perf_counter() - started)
         per_booking = len(statements) / SAMPLES
+        resource = db.session.get(Resource, target)
+        reads = []
+        for i in range(SAMPLES):
+            # The conflict read alone, in the middle of the history: must not grow with it.
+            start = EPOCH + timedelta(hours=on_target // 2 + i)
+            started = time.perf_counter()
+            occupancies(resource, Interval(start, start + timedelta(minutes=30)))
+            reads.append(time.perf_counter() - started)
+        db.session.rollback()
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
-    return statistics.median(times), per_booking
+    return statistics.median(times), per_booking, statistics.median(reads)
 
 
 def _postgres_database(base_url: str) -> tuple[str, sa.Engine, str]:
@@ -122,9 +132,12 @@ def _postgres_database(base_url: str) -> tuple[str, sa.Engine, str]:
 def run(engine_name: str, url: str) -> None:
     small = measure(url, 1_000, 100)
     large = measure(url, 1_000_000, 100_000)
-    print(f"{engine_name:10} 1,000 rows: {small[0] * 1e3:7.2f} ms/booking ({small[1]:.0f} statements)"
-          f" | 1,000,000 rows (100,000 on the resource): {large[0] * 1e3:7.2f} ms/booking"
-          f" ({large[1]:.0f} statements) | ratio {large[0] / small[0]:.2f}")
+    print(f"{engine_name:10} whole booking (lock, read, rules, insert, commit): "
+          f"{small[0] * 1e3:6.2f} ms with 1,000 rows, {large[0] * 1e3:6.2f} ms with 1,000,000 "
+          f"(100,000 on the resource): ratio {large[0] / small[0]:.2f}; "
+          f"{small[1]:.0f} statements per booking")
+    print(f"{engine_name:10} conflict read alone: {small[2] * 1e6:6.0f} us with 1,000 rows, "
+          f"{large[2] * 1e6:6.0f} us with 1,000,000: ratio {large[2] / small[2]:.2f}")
 
 
 def main() -> None:
