@@ -1,7 +1,311 @@
-"""Calendar pages."""
+"""Calendar pages: a resource's day, week or month; the timeline of many; a person's own."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_interval, format_skeleton
+from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from booking import calendar_grid as grid_model
+from booking.calendar_grid import Proposal, View
+from booking.db_types import utcnow
+from booking.models import ResourceKind
+from booking.permissions import can_manage_resource
+from booking.scheduling import Interval
+from booking.services import calendar as calendar_service
+from booking.timezones import is_valid_timezone
 
 bp = Blueprint("calendar", __name__)
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_DATE = date(2000, 1, 1)
+YEARS_AHEAD = 10  # as far as the booking service accepts bookings
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the query string asked for, made safe: a view, a date and the days to show."""
+
+    view: View
+    anchor: date
+    today: date
+    zone: str
+    days: list[date]
+    span: Interval
+    problems: list[str]
+
+    @property
+    def previous(self) -> date:
+        return grid_model.shift(self.view, self.anchor, -1)
+
+    @property
+    def next(self) -> date:
+        return grid_model.shift(self.view, self.anchor, 1)
+
+
+def parse_page(zone: str, views: tuple[View, ...], default: View) -> Page:
+    """Read ?view= and ?date=; anything unusable falls back to today with a message."""
+    now = utcnow()
+    today = now.astimezone(ZoneInfo(zone)).date()
+    problems = []
+    view = default
+    raw_view = request.args.get("view", "")
+    if raw_view:
+        if raw_view in {v.value for v in views}:
+            view = View(raw_view)
+        else:
+            problems.append(_("There is no view called “%(view)s”; here is the %(default)s.",
+                              view=raw_view[:20], default=view_names()[default]))
+    anchor = today
+    raw_date = request.args.get("date", "")
+    if raw_date:
+        try:
+            if not _DATE.fullmatch(raw_date):
+                raise ValueError(raw_date)
+            anchor = date.fromisoformat(raw_date)
+        except ValueError:
+            problems.append(_("“%(date)s” is not a date of the form YYYY-MM-DD; here is today.",
+                              date=raw_date[:20]))
+        else:
+            latest = today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+            if not EARLIEST_DATE <= anchor <= latest:
+                problems.append(_("Pick a date between %(first)s and %(last)s; here is today.",
+                                  first=EARLIEST_DATE.isoformat(), last=latest.isoformat()))
+                anchor = today
+    days = grid_model.days_of(view, anchor)
+    return Page(view, anchor, today, zone, days, grid_model.span_of(days, zone), problems)
+
+
+def view_names() -> dict[View, str]:
+    return {View.DAY: _("day"), View.WEEK: _("week"), View.MONTH: _("month")}
+
+
+class Links:
+    """URLs the grids link to; none to the booking pages until those exist."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+        self.can_book = "bookings.new" in current_app.view_functions
+        self.can_open = "bookings.detail" in current_app.view_functions
+        self._bases: dict[int, str] = {}
+
+    def new(self, resource_id: int, proposal: Proposal | None) -> str | None:
+        """The booking form, filled in with a free time (none for an ambiguous wall time)."""
+        if not self.can_book or proposal is None or proposal.ambiguous:
+            return None
+        base = self.form_action(resource_id)
+        query = urlencode({"start": proposal.start_local, "end": proposal.end_local,
+                           "next": self.next_url})
+        return f"{base}{'&' if '?' in base else '?'}{query}"
+
+    def form_action(self, resource_id: int) -> str:
+        # Built once per resource: url_for for every free cell of a busy timeline adds up.
+        if resource_id not in self._bases:
+            self._bases[resource_id] = url_for("bookings.new", resource_id=resource_id)
+        return self._bases[resource_id]
+
+    def detail(self, booking_id: int) -> str | None:
+        return url_for("bookings.detail", booking_id=booking_id) if self.can_open else None
+
+
+@bp.get("/resources/<int:resource_id>/calendar")
+@login_required
+def resource(resource_id: int):
+    """One resource's day, week or month: opening hours, bookings and free time to book."""
+    item = calendar_service.load_resource(current_user, resource_id)
+    page = parse_page(item.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
+    data = calendar_service.resource_bookings(current_user, item, page.span)
+    now = utcnow()
+    if page.view is View.MONTH:
+        grid = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
+                                     bookings=data.records, rules=data.rules,
+                                     occupying=data.occupying, now=now)
+    else:
+        grid = grid_model.time_grid(page.days, page.zone, bookings=data.records,
+                                    rules=data.rules, occupying=data.occupying, now=now)
+    here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
+                   date=page.anchor.isoformat())
+    links = Links(here)
+    can_manage = can_manage_resource(current_user, item)
+    return render_template(
+        "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
+        refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
+        resource_url=_url_if("resources.detail", resource_id=resource_id),
+        day_url=lambda day: url_for("calendar.resource", resource_id=resource_id, view="day",
+                                    date=day.isoformat()),
+        book=lambda proposal: links.new(item.id, proposal),
+        open=lambda b: links.detail(b.id) if b.is_own or can_manage else None)
+
+
+@bp.get("/calendar")
+@login_required
+def timeline():
+    """Many resources side by side for a day or a week: find any free one at a glance."""
+    zone = person_zone()
+    page = parse_page(zone, (View.DAY, View.WEEK), View.DAY)
+    filters, problems = parse_filters()
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, has_more = calendar_service.timeline(current_user, page.span, filters, page=number,
+                                                per_page=current_app.config["ITEMS_PER_PAGE"])
+    rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules, f.records,
+                                        f.occupying, info=f.resource) for f in found]
+    whole_day = request.args.get("hours") == "all"
+    line = grid_model.timeline(rows, page.view, page.anchor, zone, now=utcnow(),
+                               hours=(0, 24) if whole_day else None)
+    query = {k: v for k, v in request.args.items() if k in ("kind", "organisation", "q") and v}
+    here = url_for("calendar.timeline", view=page.view.value, date=page.anchor.isoformat(),
+                   **query)
+    return render_template("calendar/timeline.html", page=page, line=line, links=Links(here),
+                           filters=filters, query=query, number=number, has_more=has_more,
+                           whole_day=whole_day,
+                           organisations=calendar_service.offering_organisations(),
+                           kinds=kind_names(), problems=page.problems + problems,
+                           zone_label=zone_label(zone, page.span))
+
+
+@bp.get("/calendar/mine")
+@login_required
+def mine():
+    """The signed-in person's own bookings across all resources, by week or month."""
+    zone = person_zone()
+    page = parse_page(zone, (View.WEEK, View.MONTH), View.WEEK)
+    records = calendar_service.person_bookings(current_user, page.span)
+    now = utcnow()
+    if page.view is View.MONTH:
+        grid = grid_model.month_grid(page.anchor.year, page.anchor.month, zone,
+                                     bookings=records, now=now)
+    else:
+        grid = grid_model.time_grid(page.days, zone, bookings=records, now=now)
+    here = url_for("calendar.mine", view=page.view.value, date=page.anchor.isoformat())
+    links = Links(here)
+    return render_template(
+        "calendar/mine.html", page=page, grid=grid, links=links, count=len(records),
+        zone_label=zone_label(zone, page.span),
+        day_url=lambda day: url_for("calendar.mine", view="week", date=day.isoformat()),
+        book=lambda proposal: None, open=lambda b: links.detail(b.id))
+
+
+def _url_if(endpoint: str, **values) -> str | None:
+    """A link to another area's page, once that page exists."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def parse_filters() -> tuple[calendar_service.TimelineFilters, list[str]]:
+    """The timeline's kind, organisation and text filters; unusable ones are dropped."""
+    problems = []
+    kind = None
+    if raw := request.args.get("kind", ""):
+        try:
+            kind = ResourceKind(raw)
+        except ValueError:
+            problems.append(_("There is no kind of resource called “%(kind)s”.", kind=raw[:20]))
+    organisation = None
+    if raw := request.args.get("organisation", ""):
+        if raw.isdigit() and len(raw) < 10:
+            organisation = int(raw)
+        else:
+            problems.append(_("That organisation is unknown; showing all."))
+    text = request.args.get("q", "")[:calendar_service.MAX_TEXT_FILTER]
+    return calendar_service.TimelineFilters(kind, organisation, text), problems
+
+
+def kind_names() -> dict[str, str]:
+    return {ResourceKind.FACILITY.value: _("Facilities"), ResourceKind.STAFF.value: _("Staff"),
+            ResourceKind.PRACTICE_BASE.value: _("Practice bases")}
+
+
+def person_zone() -> str:
+    zone = current_user.timezone
+    return zone if is_valid_timezone(zone) else current_app.config["DEFAULT_TIMEZONE"]
+
+
+def zone_label(zone: str, span: Interval) -> str:
+    """"Asia/Shanghai (CST)", or "Europe/Berlin (CET → CEST)" when the clocks change."""
+    tz = ZoneInfo(zone)
+    names = [span.start.astimezone(tz).tzname(), span.end.astimezone(tz).tzname()]
+    shown = names[0] if names[0] == names[1] else f"{names[0]} → {names[1]}"
+    return f"{zone} ({shown})" if shown and shown != zone else zone
+
+
+def pop_refusal(resource_id: int) -> dict | None:
+    """The reasons and alternatives of a booking just refused, if it was for this resource.
+
+    The booking form left them in the session (see bookings.describe_refusal); anything
+    malformed in there is dropped rather than trusted.
+    """
+    refusal = session.pop("refusal", None)
+    if not isinstance(refusal, dict) or refusal.get("resource_id") != resource_id:
+        return None
+    messages = [m for m in _list(refusal.get("messages")) if isinstance(m, str)]
+    labels = _list(refusal.get("labels"))
+    alternatives, shown = [], []
+    for index, pair in enumerate(_list(refusal.get("alternatives"))):
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
+                and all(isinstance(v, str) and _local_time(v) for v in pair)):
+            continue
+        alternatives.append((pair[0], pair[1]))
+        label = labels[index] if index < len(labels) else None
+        shown.append(label if isinstance(label, str) else _span_words(*pair))
+    quantity = refusal.get("quantity")
+    return {"resource_id": resource_id, "messages": messages or [_("This time cannot be booked.")],
+            "alternatives": alternatives, "labels": shown,
+            "title": str(refusal.get("title") or "")[:300],
+            "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1}
+
+
+def _list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _span_words(start: str, end: str) -> str:
+    first, last = _local_time(start), _local_time(end)
+    if first.date() == last.date():
+        return f"{cal_date(first.date(), 'MMMEd')} {first:%H:%M}–{last:%H:%M}"
+    return f"{cal_date(first.date(), 'MMMEd')} {first:%H:%M} – {cal_date(last.date(), 'MMMEd')} {last:%H:%M}"
+
+
+def _local_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, grid_model.LOCAL_FORMAT)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------ dates in words
+
+@bp.app_template_filter("cal_date")
+def cal_date(day: date, skeleton: str = "yMMMEd") -> str:
+    """A date in the reader's language, from a CLDR skeleton ("MMMEd" -> "Tue, Mar 2")."""
+    return format_skeleton(skeleton, day, locale=get_locale())
+
+
+@bp.app_template_filter("cal_range")
+def cal_range(days: list[date]) -> str:
+    """"Mar 1 – 7, 2027" or "2027年3月1日至7日"."""
+    return format_interval(days[0], days[-1], "yMMMd", locale=get_locale())
+
+
+@bp.app_template_filter("cal_duration")
+def cal_duration(minutes: int) -> str:
+    """"4 h 30 min", "45 min", "3 h"."""
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=rest)
+
+
+@bp.app_template_filter("cal_time")
+def cal_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M")

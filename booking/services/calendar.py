@@ -1,0 +1,170 @@
+"""What the calendar pages read: a fixed number of queries per page, however busy.
+
+Each page batches its reads: one query for the resources (their windows, closures and
+organisations come in one `IN` query each), one for all their bookings in the span. The
+booking query is the bounded range read of services.bookings: only starts after the span's
+start minus the longest booking the resources ever had can reach into the span.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from booking.calendar_grid import BookingRecord, lookahead
+from booking.exceptions import NotAllowed, NotFound
+from booking.extensions import db
+from booking.models import (OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind,
+                            User, resource_allowed_organisation)
+from booking.permissions import can_manage_resource, can_see_details, may_book
+from booking.scheduling import BookingRules, Interval, Occupancy
+
+MAX_TEXT_FILTER = 100
+
+
+@dataclass(frozen=True)
+class ResourceBookings:
+    """A resource with what the calendar draws for it over a span."""
+
+    resource: Resource
+    rules: BookingRules
+    records: list[BookingRecord]  # the bookings whose own period touches the span
+    occupying: list[Occupancy]  # what takes the resource around the span, buffers included
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    kind: ResourceKind | None = None
+    organisation_id: int | None = None
+    text: str = ""
+
+
+def load_resource(user: User, resource_id: int) -> Resource:
+    """A resource with its rules loaded, if the person may see its calendar."""
+    stmt = sa.select(Resource).where(Resource.id == resource_id).options(*_resource_loads())
+    resource = db.session.scalars(stmt).first()
+    if resource is None or not (resource.is_active or can_manage_resource(user, resource)):
+        raise NotFound(_l("No such resource."))
+    if not (may_book(user, resource) or can_manage_resource(user, resource)):
+        raise NotAllowed(_l("This resource is not shared with your organisation."))
+    return resource
+
+
+def resource_bookings(user: User, resource: Resource, span: Interval) -> ResourceBookings:
+    """One resource's bookings over *span*, as the person may see them."""
+    return _with_bookings(user, [resource], span)[0]
+
+
+def timeline(user: User, span: Interval, filters: TimelineFilters, *, page: int = 1,
+             per_page: int = 50) -> tuple[list[ResourceBookings], bool]:
+    """The resources the person can book, filtered, with their bookings; and whether more follow."""
+    stmt = (visible_resources(user, filters).options(*_resource_loads())
+            .order_by(Resource.name, Resource.id)
+            .limit(per_page + 1).offset((max(page, 1) - 1) * per_page))
+    resources = list(db.session.scalars(stmt).unique())
+    return _with_bookings(user, resources[:per_page], span), len(resources) > per_page
+
+
+def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
+    """Active resources shared with the person's organisation, narrowed by the filters."""
+    stmt = sa.select(Resource).where(Resource.is_active)
+    if not user.is_platform_admin:
+        shared = sa.exists().where(
+            resource_allowed_organisation.c.resource_id == Resource.id,
+            resource_allowed_organisation.c.organisation_id == user.organisation_id)
+        stmt = stmt.where(sa.or_(Resource.open_to_all,
+                                 Resource.organisation_id == user.organisation_id, shared))
+    if filters.kind is not None:
+        stmt = stmt.where(Resource.kind == filters.kind)
+    if filters.organisation_id is not None:
+        stmt = stmt.where(Resource.organisation_id == filters.organisation_id)
+    if text := filters.text.strip()[:MAX_TEXT_FILTER]:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
+            Resource.name, Resource.location, Resource.description))))
+    return stmt
+
+
+def offering_organisations() -> list[Organisation]:
+    """Organisations that offer at least one active resource, for the timeline's filter."""
+    offers = sa.exists().where(Resource.organisation_id == Organisation.id, Resource.is_active)
+    stmt = sa.select(Organisation).where(Organisation.is_active, offers)
+    return list(db.session.scalars(stmt.order_by(Organisation.name)))
+
+
+def person_bookings(user: User, span: Interval) -> list[BookingRecord]:
+    """The person's own pending and confirmed bookings over *span*, across resources."""
+    # The longest booking any resource ever had bounds how far back a start can lie.
+    longest = db.session.scalar(sa.select(sa.func.max(Resource.longest_occupied_minutes))) or 0
+    stmt = (sa.select(Booking)
+            .where(Booking.user_id == user.id,
+                   Booking.start_at >= span.start - timedelta(minutes=longest),
+                   Booking.start_at < span.end, Booking.end_at > span.start,
+                   Booking.status.in_(OCCUPYING_STATUSES))
+            .options(joinedload(Booking.resource))
+            .order_by(Booking.start_at))
+    return [_record(user, booking, label=booking.resource.name, detail=booking.title)
+            for booking in db.session.scalars(stmt)]
+
+
+def _resource_loads() -> tuple:
+    return (selectinload(Resource.windows), selectinload(Resource.closures),
+            joinedload(Resource.organisation), selectinload(Resource.allowed_organisations))
+
+
+def _with_bookings(user: User, resources: Sequence[Resource],
+                   span: Interval) -> list[ResourceBookings]:
+    """Attach to each resource its bookings around *span*, read in one query for all."""
+    if not resources:
+        return []
+    rules = {r.id: r.rules() for r in resources}
+    # Free time near the span's end needs what lies just beyond it, buffers included.
+    reach = max((_reach(rule) for rule in rules.values()), default=timedelta(0))
+    wanted = Interval(span.start - reach, span.end + reach)
+    by_resource = defaultdict(list)
+    for booking in _occupying(resources, wanted):
+        by_resource[booking.resource_id].append(booking)
+    return [ResourceBookings(
+        resource, rules[resource.id],
+        [_record(user, b) for b in by_resource[resource.id] if b.period.overlaps(span)],
+        [b.as_occupancy() for b in by_resource[resource.id]])
+        for resource in resources]
+
+
+def _reach(rules: BookingRules) -> timedelta:
+    return lookahead(rules) + timedelta(
+        minutes=rules.buffer_before_minutes + rules.buffer_after_minutes)
+
+
+def _occupying(resources: Sequence[Resource], span: Interval) -> list[Booking]:
+    # As services.bookings._occupying_query, for many resources: the look-back is the
+    # longest occupied span of any of them, so the index range stays bounded.
+    lookback = timedelta(minutes=max(r.longest_occupied_minutes for r in resources))
+    stmt = (sa.select(Booking)
+            .where(Booking.resource_id.in_([r.id for r in resources]),
+                   Booking.occupied_start_at >= span.start - lookback,
+                   Booking.occupied_start_at < span.end,
+                   Booking.occupied_end_at > span.start,
+                   Booking.status.in_(OCCUPYING_STATUSES))
+            .options(joinedload(Booking.organisation))
+            .order_by(Booking.start_at))
+    return list(db.session.scalars(stmt))
+
+
+def _record(user: User, booking: Booking, *, label: str | None = None,
+            detail: str | None = None) -> BookingRecord:
+    """A booking as the calendar shows it to *user*: purpose only for those who may see it."""
+    allowed = can_see_details(user, booking)
+    if label is None:
+        label = (booking.title or None) if allowed else None
+    if detail is None:
+        detail = booking.organisation.name if allowed else ""
+    return BookingRecord(booking.id, booking.start_at, booking.end_at, str(booking.status.value),
+                         label, booking.user_id == user.id, allowed, booking.quantity,
+                         booking.resource_id, detail)
