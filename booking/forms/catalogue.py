@@ -1,0 +1,278 @@
+"""Forms of the catalogue: finding resources and editing one, opening hours as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import time
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from booking.exceptions import InvalidInput
+from booking.forms import choices
+from booking.models import Resource, ResourceKind
+from booking.services.resources import (EARLIEST_YEAR, LATEST_YEAR, MAX_NAME, ResourceData,
+                                        resource_data)
+from booking.timezones import is_valid_timezone, local_to_utc, timezone_choices, to_zone
+
+KIND_LABELS = {ResourceKind.STAFF: _l("Staff"), ResourceKind.FACILITY: _l("Facility"),
+               ResourceKind.PRACTICE_BASE: _l("Practice base")}
+DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# English and Chinese day names people type; the text is the same in every interface language.
+DAY_WORDS = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday",
+                                         "saturday", "sunday"))},
+    "tues": 1, "thur": 3, "thurs": 3,
+    **{prefix + digit: i for prefix in ("周", "星期") for i, digit in enumerate("一二三四五六日")},
+    "周天": 6, "星期天": 6,
+}
+_LINE = re.compile(r"^(?P<days>.+?)\s*(?P<start>\d{1,2}[:：]\d{2})\s*(?:-|–|—|~|to|至)\s*"
+                   r"(?P<end>\d{1,2}[:：]\d{2})$", re.IGNORECASE)
+_DAY_RANGE = re.compile(r"\s*(?:-|–|—|~|\bto\b|至|到)\s*", re.IGNORECASE)
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+EXTRA_CLOSURE_ROWS = 3
+
+
+def parse_windows(text: str | None) -> tuple[list[tuple[int, time, time]], list[str]]:
+    """Read 'Mon-Fri 09:00-18:00' lines into windows; errors name the line."""
+    windows, errors = [], []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            windows.extend(_parse_line(line))
+        except ValueError as problem:
+            errors.append(_("Line %(n)d (%(line)s): %(problem)s", n=number, line=line[:40],
+                            problem=str(problem)))
+    return windows, errors
+
+
+def _parse_line(line: str) -> list[tuple[int, time, time]]:
+    match = _LINE.match(line)
+    if not match:
+        raise ValueError(_("write a day and hours, like Mon-Fri 09:00-18:00."))
+    days = _parse_days(match["days"].strip().rstrip(":："))
+    start, end = _parse_clock(match["start"]), _parse_clock(match["end"])
+    if end <= start:
+        raise ValueError(_("the end must be after the start."))
+    return [(day, start, end) for day in days]
+
+
+def _parse_days(text: str) -> list[int]:
+    days: list[int] = []
+    for part in re.split(r"[,，、\s]+", _DAY_RANGE.sub("-", text)):
+        ends = part.split("-")
+        if not part or len(ends) > 2:
+            raise ValueError(_("write days like Mon, Mon-Fri or Mon,Wed,Fri."))
+        first, last = _day(ends[0]), _day(ends[-1])
+        days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
+    return days
+
+
+def _day(word: str) -> int:
+    if (day := DAY_WORDS.get(word.strip().lower())) is None:
+        raise ValueError(_("'%(word)s' is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun.",
+                           word=word.strip()[:20]))
+    return day
+
+
+def _parse_clock(text: str) -> time:
+    hours, minutes = (int(p) for p in text.replace("：", ":").split(":"))
+    if hours == 24 and minutes == 0:
+        raise ValueError(_("opening hours end by 23:59 at the latest."))
+    if hours > 23 or minutes > 59:
+        raise ValueError(_("%(text)s is not a time of day.", text=text))
+    return time(hours, minutes)
+
+
+def group_windows(windows: Iterable[tuple[int, time, time]]
+                  ) -> list[tuple[list[tuple[int, int]], time, time]]:
+    """Same hours on several days, as runs of days: ([(0, 4)], 09:00, 18:00) is Mon-Fri."""
+    by_hours: dict[tuple[time, time], list[int]] = {}
+    for day, start, end in sorted(windows):
+        by_hours.setdefault((start, end), []).append(day)
+    groups = []
+    for (start, end), days in by_hours.items():
+        runs: list[tuple[int, int]] = []
+        for day in sorted(set(days)):
+            if runs and runs[-1][1] == day - 1:
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        groups.append((runs, start, end))
+    return sorted(groups, key=lambda g: (g[0][0][0], g[1]))
+
+
+def format_windows(windows: Iterable[tuple[int, time, time]]) -> str:
+    """The text parse_windows reads back: one line per set of hours."""
+    lines = []
+    for runs, start, end in group_windows(windows):
+        days = ",".join(DAY_ABBREVIATIONS[a] if a == b else
+                        f"{DAY_ABBREVIATIONS[a]}-{DAY_ABBREVIATIONS[b]}" for a, b in runs)
+        lines.append(f"{days} {start:%H:%M}-{end:%H:%M}")
+    return "\n".join(lines)
+
+
+class ResourceSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: searching changes nothing
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=choices([("", _l("All kinds")),
+                                                    *KIND_LABELS.items()]))
+    organisation = SelectField(_l("Organisation"), choices=choices([("", _l("All organisations"))]))
+    min_capacity = IntegerField(_l("At least this many places"), validators=[
+        Optional(), NumberRange(min=1, max=100_000)])
+    include_inactive = BooleanField(_l("Also show deactivated resources"))
+
+    def set_organisations(self, organisations: Iterable) -> None:
+        self.organisation.choices = choices([("", _("All organisations"))]
+                                            + [(str(o.id), o.name) for o in organisations])
+
+    def filters(self) -> dict:
+        """The search filters, leaving out any the form rejected."""
+        ok = {name: not getattr(self, name).errors for name in
+              ("q", "kind", "organisation", "min_capacity", "include_inactive")}
+        return {"q": self.q.data if ok["q"] else None,
+                "kind": self.kind.data or None if ok["kind"] else None,
+                "organisation_id": int(self.organisation.data)
+                if ok["organisation"] and (self.organisation.data or "").isdigit() else None,
+                "min_capacity": self.min_capacity.data if ok["min_capacity"] else None,
+                "include_inactive": bool(self.include_inactive.data)}
+
+
+class ClosureRowForm(Form):
+    start = DateTimeLocalField(_l("Closed from"), format=DATETIME_FORMATS,
+                               validators=[Optional()])
+    end = DateTimeLocalField(_l("until"), format=DATETIME_FORMATS, validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return not (self.start.raw_data and self.start.raw_data[0]) and not (
+            self.end.raw_data and self.end.raw_data[0]) and not self.reason.data
+
+
+class ResourceForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int)
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=MAX_NAME)])
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    location = StringField(_l("Location"), validators=[Length(max=300)])
+    capacity = IntegerField(_l("Capacity (places at the same time)"), default=1,
+                            validators=[InputRequired()])
+    timezone = SelectField(_l("Time zone"), default="Asia/Shanghai", validate_choice=False)
+    windows = TextAreaField(_l("Opening hours"), description=_l(
+        "One line each, like \"Mon-Fri 09:00-18:00\" or \"Wed 14:00-17:00\", in the resource's "
+        "time zone. Leave empty to allow any time."), render_kw={"rows": 4})
+    slot_minutes = IntegerField(_l("Slot length (minutes)"), validators=[Optional()],
+                                description=_l("Bookings start on the slot grid and last "
+                                               "whole slots. Empty: any start time."))
+    min_minutes = IntegerField(_l("Shortest booking (minutes)"), validators=[Optional()])
+    max_minutes = IntegerField(_l("Longest booking (minutes)"), validators=[Optional()])
+    notice_minutes = IntegerField(_l("Minimum notice (minutes)"), validators=[Optional()],
+                                  description=_l("1440 minutes are one day."))
+    horizon_days = IntegerField(_l("Bookable this many days ahead"), validators=[Optional()])
+    buffer_before_minutes = IntegerField(_l("Kept free before each booking (minutes)"),
+                                         validators=[Optional()])
+    buffer_after_minutes = IntegerField(_l("Kept free after each booking (minutes)"),
+                                        validators=[Optional()])
+    approval_required = BooleanField(_l("Bookings need our approval"))
+    who_may_book = RadioField(_l("Who may book"), default="all", choices=choices([
+        ("all", _l("Every member organisation")),
+        ("some", _l("Only our organisation and those chosen below"))]))
+    allowed_organisations = SelectMultipleField(_l("Organisations that may book"), coerce=int,
+                                                render_kw={"size": 8})
+    closures = FieldList(FormField(ClosureRowForm), label=_l("Closures"))
+
+    def setup(self, organisations: Iterable, *, choose_owner: bool) -> None:
+        """Fill the choices; only a platform administrator picks the owner."""
+        organisations = list(organisations)
+        self.timezone.choices = choices(timezone_choices())
+        self.allowed_organisations.choices = choices((o.id, o.name) for o in organisations)
+        if choose_owner:
+            self.organisation_id.choices = choices((o.id, o.name) for o in organisations)
+        else:
+            del self.organisation_id
+        while sum(1 for row in self.closures if row.is_blank()) < EXTRA_CLOSURE_ROWS:
+            self.closures.append_entry()
+
+    def validate_windows(self, field) -> None:
+        self.parsed_windows, errors = parse_windows(field.data)
+        if errors:
+            field.errors.extend(errors[:-1])  # one message per faulty line
+            raise ValidationError(errors[-1])
+
+    def validate_closures(self, field) -> None:
+        for row in field:
+            form = row.form
+            if form.remove.data or form.is_blank() or form.start.errors or form.end.errors:
+                continue
+            if form.start.data is None or form.end.data is None:
+                missing = form.start if form.start.data is None else form.end
+                missing.errors.append(_("Give a start and an end."))
+            elif form.end.data <= form.start.data:
+                form.end.errors.append(_("The end must be after the start."))
+            elif not (EARLIEST_YEAR <= form.start.data.year and form.end.data.year <= LATEST_YEAR):
+                form.start.errors.append(_("Pick dates between %(first)d and %(last)d.",
+                                           first=EARLIEST_YEAR, last=LATEST_YEAR))
+        if any(row.form.start.errors or row.form.end.errors for row in field):
+            raise ValidationError(_("Correct the closures marked below."))
+
+    def to_data(self) -> ResourceData:
+        """What the person entered, in the shape the catalogue service takes."""
+        zone = self.timezone.data if is_valid_timezone(self.timezone.data) else "UTC"
+        closures = [(local_to_utc(r.form.start.data, zone), local_to_utc(r.form.end.data, zone),
+                     r.form.reason.data or "")
+                    for r in self.closures if not r.form.remove.data and not r.form.is_blank()]
+        def number(field, default=None):  # noqa: E306 - empty optional fields
+            return default if field.data is None else field.data
+        return ResourceData(
+            name=self.name.data or "", kind=self.kind.data, description=self.description.data
+            or "", location=self.location.data or "", capacity=self.capacity.data,
+            timezone=self.timezone.data or "", slot_minutes=number(self.slot_minutes),
+            min_minutes=number(self.min_minutes), max_minutes=number(self.max_minutes),
+            notice_minutes=number(self.notice_minutes, 0),
+            horizon_days=number(self.horizon_days),
+            buffer_before_minutes=number(self.buffer_before_minutes, 0),
+            buffer_after_minutes=number(self.buffer_after_minutes, 0),
+            approval_required=bool(self.approval_required.data),
+            open_to_all=self.who_may_book.data != "some",
+            allowed_organisation_ids=list(self.allowed_organisations.data or []),
+            windows=list(getattr(self, "parsed_windows", [])), closures=closures)
+
+    def show_errors(self, exc: InvalidInput) -> None:
+        """Put the service's messages next to the fields they are about."""
+        fields = {"organisation_id": self.organisation_id if "organisation_id" in self else None,
+                  "allowed_organisation_ids": self.allowed_organisations,
+                  "open_to_all": self.who_may_book}
+        for name, messages in exc.fields.items():
+            field = fields.get(name) or (self[name] if name in self else None)
+            target = self.form_errors if field is None or name == "closures" else field.errors
+            if isinstance(target, tuple):
+                target = field.errors = list(target)
+            target.extend(str(m) for m in messages)
+
+
+def resource_form_data(resource: Resource) -> dict:
+    """Initial form values for editing the resource, times in its own zone."""
+    data = resource_data(resource)
+    values = {name: getattr(data, name) for name in (
+        "name", "kind", "description", "location", "capacity", "timezone", "slot_minutes",
+        "min_minutes", "max_minutes", "notice_minutes", "horizon_days", "buffer_before_minutes",
+        "buffer_after_minutes", "approval_required")}
+    zone = resource.timezone
+    return {**values, "windows": format_windows(data.windows),
+            "who_may_book": "all" if data.open_to_all else "some",
+            "allowed_organisations": data.allowed_organisation_ids,
+            "closures": [{"start": to_zone(s, zone).replace(tzinfo=None),
+                          "end": to_zone(e, zone).replace(tzinfo=None), "reason": r}
+                         for s, e, r in data.closures]}
