@@ -18,7 +18,7 @@ from booking.exceptions import InvalidInput
 from booking.forms import choices
 from booking.models import Resource, ResourceKind
 from booking.services.resources import (EARLIEST_YEAR, LATEST_YEAR, MAX_NAME, ResourceData,
-                                        resource_data)
+                                        resource_data, resource_errors)
 from booking.timezones import is_valid_timezone, local_to_utc, timezone_choices, to_zone
 
 KIND_LABELS = {ResourceKind.STAFF: _l("Staff"), ResourceKind.FACILITY: _l("Facility"),
@@ -164,7 +164,8 @@ class ClosureRowForm(Form):
 class ResourceForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int)
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=MAX_NAME)])
-    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()),
+                       default=ResourceKind.FACILITY.value)
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     location = StringField(_l("Location"), validators=[Length(max=300)])
     capacity = IntegerField(_l("Capacity (places at the same time)"), default=1,
@@ -179,12 +180,13 @@ class ResourceForm(FlaskForm):
     min_minutes = IntegerField(_l("Shortest booking (minutes)"), validators=[Optional()])
     max_minutes = IntegerField(_l("Longest booking (minutes)"), validators=[Optional()])
     notice_minutes = IntegerField(_l("Minimum notice (minutes)"), validators=[Optional()],
+                                  default=0,
                                   description=_l("1440 minutes are one day."))
     horizon_days = IntegerField(_l("Bookable this many days ahead"), validators=[Optional()])
     buffer_before_minutes = IntegerField(_l("Kept free before each booking (minutes)"),
-                                         validators=[Optional()])
+                                         validators=[Optional()], default=0)
     buffer_after_minutes = IntegerField(_l("Kept free after each booking (minutes)"),
-                                        validators=[Optional()])
+                                        validators=[Optional()], default=0)
     approval_required = BooleanField(_l("Bookings need our approval"))
     who_may_book = RadioField(_l("Who may book"), default="all", choices=choices([
         ("all", _l("Every member organisation")),
@@ -230,9 +232,8 @@ class ResourceForm(FlaskForm):
     def to_data(self) -> ResourceData:
         """What the person entered, in the shape the catalogue service takes."""
         zone = self.timezone.data if is_valid_timezone(self.timezone.data) else "UTC"
-        closures = [(local_to_utc(r.form.start.data, zone), local_to_utc(r.form.end.data, zone),
-                     r.form.reason.data or "")
-                    for r in self.closures if not r.form.remove.data and not r.form.is_blank()]
+        closures = [(local_to_utc(r.start.data, zone), local_to_utc(r.end.data, zone),
+                     r.reason.data or "") for r in self._kept_closures()]
         def number(field, default=None):  # noqa: E306 - empty optional fields
             return default if field.data is None else field.data
         return ResourceData(
@@ -249,17 +250,36 @@ class ResourceForm(FlaskForm):
             allowed_organisation_ids=list(self.allowed_organisations.data or []),
             windows=list(getattr(self, "parsed_windows", [])), closures=closures)
 
-    def show_errors(self, exc: InvalidInput) -> None:
-        """Put the service's messages next to the fields they are about."""
+    def _kept_closures(self) -> list[ClosureRowForm]:
+        """The closure rows filled in correctly and not marked for removal."""
+        return [row.form for row in self.closures
+                if not (row.form.remove.data or row.form.is_blank() or row.form.start.errors
+                        or row.form.end.errors or None in (row.form.start.data,
+                                                           row.form.end.data))]
+
+    def validate(self, extra_validators=None) -> bool:
+        """The form's own checks, then the catalogue's, so every mistake shows at once."""
+        valid = super().validate(extra_validators)
+        added = self.show_errors(InvalidInput(resource_errors(self.to_data())),
+                                 only_where_clean=True)
+        return valid and not added
+
+    def show_errors(self, exc: InvalidInput, *, only_where_clean: bool = False) -> int:
+        """Put the service's messages next to the fields they are about; returns how many."""
         fields = {"organisation_id": self.organisation_id if "organisation_id" in self else None,
                   "allowed_organisation_ids": self.allowed_organisations,
                   "open_to_all": self.who_may_book}
+        added = 0
         for name, messages in exc.fields.items():
             field = fields.get(name) or (self[name] if name in self else None)
+            if only_where_clean and field is not None and field.errors:
+                continue  # the form's own message about this field says enough
             target = self.form_errors if field is None or name == "closures" else field.errors
             if isinstance(target, tuple):
                 target = field.errors = list(target)
             target.extend(str(m) for m in messages)
+            added += len(messages)
+        return added
 
 
 def resource_form_data(resource: Resource) -> dict:

@@ -339,11 +339,11 @@ def _window_errors(windows, slot: int | None) -> list:
         else:
             good.append((day, start, end))
     good.sort()
-    for (day, start, end), (day2, start2, end2) in zip(good, good[1:]):
-        if day == day2 and start2 < end:
+    for first, second in zip(good, good[1:]):
+        if first[0] == second[0] and second[1] < first[2]:
+            spans = {"first": _span(first), "second": _span(second)}
             errors.append(_l("%(day)s: %(first)s and %(second)s overlap.",
-                             day=WEEKDAY_NAMES[day], first=f"{start:%H:%M}–{end:%H:%M}",
-                             second=f"{start2:%H:%M}–{end2:%H:%M}"))
+                             day=WEEKDAY_NAMES[first[0]], **spans))
     return errors
 
 
@@ -393,6 +393,10 @@ def has_control_characters(text: str) -> bool:
 
 def _window_words(day: int, start: time, end: time) -> dict:
     return {"day": WEEKDAY_NAMES[day], "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+def _span(window: tuple[int, time, time]) -> str:
+    return f"{window[1]:%H:%M}–{window[2]:%H:%M}"
 
 
 def _minutes(moment: time) -> int:

@@ -215,6 +215,16 @@ def test_bad_input_is_shown_at_the_field_and_nothing_is_saved(app, client, auth,
             assert _count(app) == before
 
 
+def test_every_mistake_is_shown_at_once(app, client, auth, world):
+    auth.login(world["admin"])
+    response = client.post("/resources/new", data=form(
+        name="", capacity="0", timezone="Nowhere", windows="Sat 18:00-10:00",
+        notice_minutes="-1", **{"closures-0-end": "2099-01-01T00:00"}))
+    for field in ("name", "capacity", "timezone", "windows", "notice_minutes",
+                  "closures-0-end"):
+        assert field_error(response.text, field), field
+
+
 def test_bad_input_on_edit_changes_nothing(app, client, auth, world):
     before = _snapshot(app, world["lab"])
     auth.login(world["admin"])
