@@ -144,13 +144,19 @@ def test_bad_password_change_is_shown_at_the_field(app, client, auth, teacher, d
         assert db.session.get(User, teacher).check_password(PASSWORD)
 
 
-@password_change_bug
 def test_a_first_password_must_be_changed_first(client, auth, make_user):
     make_user("new@school.org", must_change_password=True)
     auth.login("new@school.org")
-    for url in ("/", "/resources/", "/account"):
+    for url in ("/", "/resources/", "/account", "/admin/organisation"):
         assert client.get(url).headers["Location"] == "/account/password"
     assert "choose your own password" in client.get("/account/password").text
+    assert client.post("/language", data={"locale": "zh"}).status_code in (302, 303)
+
+
+@password_change_bug
+def test_after_the_first_change_everything_opens(client, auth, make_user):
+    make_user("new@school.org", must_change_password=True)
+    auth.login("new@school.org")
     client.post("/account/password", data={"current_password": PASSWORD,
                                            "new_password": "my own password",
                                            "confirm": "my own password"})
