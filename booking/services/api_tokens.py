@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import ApiToken, User, hash_secret, new_secret
+from booking.services.locking import begin_write
 
 MAX_NAME = 100
 MAX_SECRET_LENGTH = 200
@@ -47,15 +49,31 @@ def authenticate(secret: str, *, now: datetime | None = None) -> User | None:
         return None
     now = now or utcnow()
     wanted = hash_secret(secret)
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == wanted))
+    # One round trip for the token, its person and their organisation (User.is_active).
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == wanted)
+        .options(joinedload(ApiToken.user).joinedload(User.organisation)))
     if token is None or not hmac.compare_digest(token.token_hash, wanted):
         return None
     if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        token.last_used_at = now
-        db.session.commit()
+        _mark_used(token.id, now)
+        return db.session.get(User, token.user_id)  # reloaded after the write's commit
     return token.user
+
+
+def _mark_used(token_id: int, now: datetime) -> None:
+    """Record the use in a write transaction of its own.
+
+    Upgrading the read transaction to a write would fail at once with "database is locked"
+    on SQLite whenever another process wrote since the read began; begin_write takes the
+    write lock first, and busy_timeout makes it wait its turn instead.
+    """
+    begin_write()
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now))
+    db.session.commit()
 
 
 def list_tokens(user: User, *, now: datetime | None = None) -> list[ApiToken]:

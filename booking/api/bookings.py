@@ -1,0 +1,114 @@
+"""Bookings: list, read, book, cancel, approve and reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, url_for
+from flask_babel import lazy_gettext as _l
+
+from booking.api import queries, serialise
+from booking.api.auth import api_user
+from booking.api.errors import use_zone
+from booking.api.parsing import Reader, json_object, paging, reject_unknown_query
+from booking.exceptions import NotFound
+from booking.models import Booking, BookingStatus, Resource
+from booking.services import bookings as service
+from booking.services.bookings import MAX_TITLE_LENGTH, BookingRequest
+from booking.services.resources import get_resource
+
+bp = Blueprint("bookings", __name__)
+
+#: The keys of one booking. Recurring bookings (issue 7) add "repeat", "on_conflict" and
+#: "dry_run" here and branch in create() before the single-booking path.
+BOOKING_FIELDS = frozenset({"resource_id", "start", "end", "title", "quantity"})
+REQUIRED_FIELDS = frozenset({"resource_id", "start", "end"})
+LIST_FILTERS = frozenset({"resource_id", "start", "end", "mine", "status", "limit", "offset"})
+MAX_REASON = 500
+
+
+@bp.get("/bookings")
+def index():
+    """Bookings by start: one's organisation's, or a resource's (others' shown as busy)."""
+    reject_unknown_query(LIST_FILTERS)
+    user = api_user()
+    limit, offset, query = paging()
+    resource_id = query.integer("resource_id")
+    resource = get_resource(user, resource_id) if resource_id and not query.errors else None
+    zone = resource.timezone if resource else user.timezone
+    start, end = query.moment("start", zone), query.moment("end", zone)
+    if start and end and end <= start:
+        query.fail("end", _l("The end must be after the start."))
+    mine = query.boolean("mine", default=False)
+    status = query.choice("status", [s.value for s in BookingStatus])
+    query.raise_if_errors()
+    rows = queries.bookings(user, resource=resource, mine=mine, start=start, end=end,
+                            status=BookingStatus(status) if status else None,
+                            limit=limit + 1, offset=offset)
+    return serialise.page([serialise.booking(user, b) for b in rows], limit, offset)
+
+
+@bp.get("/bookings/<int:booking_id>")
+def show(booking_id: int):
+    """One booking; someone else's shows only that the time is busy."""
+    return serialise.booking(api_user(), service.get_booking(booking_id))
+
+
+@bp.post("/bookings")
+def create():
+    """Book a resource: 201, or 409 with every reason and the nearest free alternatives."""
+    body = json_object(BOOKING_FIELDS, REQUIRED_FIELDS)
+    wanted = booking_request(body)
+    booking = service.create_booking(api_user(), wanted)
+    location = url_for("api.bookings.show", booking_id=booking.id, _external=True)
+    return serialise.booking(api_user(), booking), 201, {"Location": location}
+
+
+def booking_request(body: dict[str, Any]) -> BookingRequest:
+    """The booking a body asks for; offset-less times are the resource's wall-clock time."""
+    reader = Reader(body)
+    resource_id = reader.integer("resource_id")
+    resource = queries.resource_or_none(resource_id) if resource_id else None
+    zone = resource.timezone if resource else "UTC"
+    start, end = reader.moment("start", zone), reader.moment("end", zone)
+    title = reader.text("title", max_length=MAX_TITLE_LENGTH, default="")
+    quantity = reader.integer("quantity", default=1)
+    reader.raise_if_errors()
+    if resource is None:
+        raise NotFound(_l("No such resource."))
+    use_zone(zone)
+    return BookingRequest(resource_id=resource.id, start=start, end=end, quantity=quantity,
+                          title=title)
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+def cancel(booking_id: int):
+    """Cancel a booking: the booker, or an admin of the resource's organisation."""
+    json_object((), may_be_empty=True)
+    booking = service.cancel_booking(api_user(), booking_id)
+    return serialise.booking(api_user(), booking)
+
+
+@bp.post("/bookings/<int:booking_id>/approve")
+def approve(booking_id: int):
+    """Confirm a pending request (admins of the resource's organisation)."""
+    json_object((), may_be_empty=True)
+    use_zone(_resource_of(booking_id).timezone)
+    booking = service.approve_booking(api_user(), booking_id)
+    return serialise.booking(api_user(), booking)
+
+
+@bp.post("/bookings/<int:booking_id>/reject")
+def reject(booking_id: int):
+    """Turn a pending request down, with an optional reason the booker sees."""
+    reader = Reader(json_object({"reason"}, may_be_empty=True))
+    reason = reader.text("reason", max_length=MAX_REASON, default="")
+    reader.raise_if_errors()
+    booking = service.reject_booking(api_user(), booking_id, reason)
+    return serialise.booking(api_user(), booking)
+
+
+def _resource_of(booking_id: int) -> Resource:
+    booking: Booking = service.get_booking(booking_id)
+    return booking.resource
+

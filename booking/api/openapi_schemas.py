@@ -1,0 +1,165 @@
+"""The JSON shapes of the API as OpenAPI 3.1 (JSON Schema 2020-12) components."""
+
+from __future__ import annotations
+
+from booking.api.parsing import MAX_ID, MAX_LIMIT, MAX_OFFSET
+from booking.models import BookingStatus, FeedScope, ResourceKind
+from booking.scheduling import REASON_CODES
+
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+TEXT = {"type": "string"}
+WHOLE = {"type": "integer"}
+MOMENT = {"type": "string", "format": "date-time"}
+MOMENT_IN = {
+    "type": "string", "format": "date-time",
+    "description": "ISO 8601, years 1980 to 2199. Without an offset the time is read in the "
+                   "resource's time zone (for a list without a resource: in the caller's).",
+}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, required: tuple | list | None = None, *, closed: bool = True,
+        description: str = "") -> dict:
+    """An object schema; *required* defaults to every property."""
+    schema = {"type": "object", "properties": properties}
+    if names := list(properties if required is None else required):
+        schema["required"] = names
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def listing(item: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(item)},
+                "next": {"type": ["string", "null"],
+                         "description": "URL of the next page, or null on the last."}})
+
+
+_WINDOW = obj({"weekday": {"type": "integer", "minimum": 0, "maximum": 6,
+                           "description": "0 = Monday ... 6 = Sunday"},
+               "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+               "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
+              description="Weekly opening hours in the resource's wall-clock time.")
+_RESOURCE_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "kind": {"enum": [k.value for k in ResourceKind]},
+    "description": {"type": "string", "maxLength": 5000},
+    "location": {"type": "string", "maxLength": 300},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": 100_000},
+    "timezone": {"type": "string", "description": "IANA name, e.g. Asia/Shanghai"},
+    "slot_minutes": {"type": ["integer", "null"], "minimum": 1},
+    "min_minutes": {"type": ["integer", "null"], "minimum": 1},
+    "max_minutes": {"type": ["integer", "null"], "minimum": 1},
+    "notice_minutes": {"type": "integer", "minimum": 0},
+    "horizon_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+    "buffer_before_minutes": {"type": "integer", "minimum": 0},
+    "buffer_after_minutes": {"type": "integer", "minimum": 0},
+    "approval_required": {"type": "boolean"},
+    "open_to_all": {"type": "boolean"},
+    "allowed_organisation_ids": {"type": "array", "items": ID},
+    "windows": {"type": "array", "items": ref("Window")},
+    "closures": {"type": "array", "items": ref("ClosureInput")},
+}
+
+SCHEMAS = {
+    "Error": obj({"error": TEXT, "message": TEXT}, closed=False),
+    "ValidationError": obj(
+        {"error": {"const": "invalid"}, "message": TEXT,
+         "fields": {"type": "object", "additionalProperties": {"type": "array",
+                                                               "items": TEXT}}}),
+    "ConflictError": obj(
+        {"error": {"enum": ["conflict", "state_conflict"], "description":
+                   "conflict: the booking rules refuse it (reasons say which); state_conflict: "
+                   "the object's state does not allow the action (reasons is empty)."},
+         "message": TEXT, "reasons": {"type": "array", "items": ref("Reason")},
+         "alternatives": {"type": "array", "items": ref("Interval")}}),
+    "Reason": obj({"code": {"enum": list(REASON_CODES)}, "message": TEXT,
+                   "times": {"type": "array", "items": ref("Interval")},
+                   "limit": WHOLE, "detail": TEXT,
+                   "booking_ids": {"type": "array", "items": WHOLE}},
+                  ["code", "message", "times"]),
+    "Interval": obj({"start": MOMENT, "end": MOMENT}),
+    "FreeInterval": obj({"start": MOMENT, "end": MOMENT,
+                         "places_left": {"type": "integer", "minimum": 0}}),
+    "FreeTime": obj({"resource_id": ID, "timezone": TEXT, "start": MOMENT, "end": MOMENT,
+                     "quantity": WHOLE,
+                     "intervals": {"type": "array", "items": ref("FreeInterval")},
+                     "slots": {"type": ["array", "null"], "items": ref("FreeInterval"),
+                               "description": "Only for slot-based resources."}}),
+    "TokenRequest": obj({"email": {"type": "string", "maxLength": 254},
+                         "password": {"type": "string", "maxLength": 200},
+                         "name": {"type": "string", "maxLength": 100}},
+                        ["email", "password"]),
+    "Token": obj({"id": ID, "name": TEXT, "created_at": MOMENT, "expires_at": MOMENT,
+                  "last_used_at": {"type": ["string", "null"], "format": "date-time"}}),
+    "NewToken": obj({"id": ID, "name": TEXT, "created_at": MOMENT, "expires_at": MOMENT,
+                     "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+                     "token": {"type": "string",
+                               "description": "The secret: shown only this once."}}),
+    "Window": _WINDOW,
+    "ClosureInput": obj({"start": MOMENT_IN, "end": MOMENT_IN,
+                         "reason": {"type": "string", "maxLength": 300}}, ["start", "end"]),
+    "Closure": obj({"start": MOMENT, "end": MOMENT, "reason": TEXT}),
+    "ResourceInput": obj({"organisation_id": {**ID, "description": "Default: your own."},
+                          **_RESOURCE_FIELDS}, ["name", "kind"]),
+    "ResourcePatch": obj(_RESOURCE_FIELDS, [], description="Only the fields to change."),
+    "Resource": obj({
+        "id": ID, "organisation_id": ID, "organisation_name": TEXT, "name": TEXT,
+        "kind": {"enum": [k.value for k in ResourceKind]}, "description": TEXT,
+        "location": TEXT, "capacity": WHOLE, "timezone": TEXT,
+        "slot_minutes": {"type": ["integer", "null"]}, "min_minutes": {"type": ["integer", "null"]},
+        "max_minutes": {"type": ["integer", "null"]}, "notice_minutes": WHOLE,
+        "horizon_days": {"type": ["integer", "null"]}, "buffer_before_minutes": WHOLE,
+        "buffer_after_minutes": WHOLE, "approval_required": {"type": "boolean"},
+        "open_to_all": {"type": "boolean"},
+        "allowed_organisation_ids": {"type": "array", "items": WHOLE},
+        "is_active": {"type": "boolean"},
+        "windows": {"type": "array", "items": ref("Window")},
+        "closures": {"type": "array", "items": ref("Closure")},
+    }),
+    "BookingInput": obj({"resource_id": ID, "start": MOMENT_IN, "end": MOMENT_IN,
+                         "title": {"type": "string", "maxLength": 300},
+                         "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                        ["resource_id", "start", "end"],
+                        description="Unknown keys are refused with 422."),
+    "Booking": obj({
+        "id": ID, "resource_id": ID, "status": {"enum": [s.value for s in BookingStatus]},
+        "start": MOMENT, "end": MOMENT, "timezone": TEXT, "quantity": WHOLE,
+        "series_id": {"type": ["integer", "null"]},
+        "details_visible": {"type": "boolean", "description":
+                            "False: another organisation's booking, shown only as busy."},
+        "title": {"type": ["string", "null"]},
+        "booker": nullable(obj({"id": ID, "name": TEXT})),
+        "organisation_id": {"type": ["integer", "null"]},
+        "decision_reason": {"type": ["string", "null"]}, "created_at": MOMENT,
+    }),
+    "RejectInput": obj({"reason": {"type": "string", "maxLength": 500}}, []),
+    "Empty": obj({}, []),
+    "FeedInput": obj({"scope": {"enum": [s.value for s in FeedScope]},
+                      "resource_id": {**ID, "description": "Required when scope is resource."}},
+                     ["scope"]),
+    "Feed": obj({"id": ID, "scope": {"enum": [s.value for s in FeedScope]},
+                 "resource_id": {"type": ["integer", "null"]}, "created_at": MOMENT}),
+    "NewFeed": obj({"id": ID, "scope": {"enum": [s.value for s in FeedScope]},
+                    "resource_id": {"type": ["integer", "null"]}, "created_at": MOMENT,
+                    "url": {"type": "string", "description":
+                            "The subscription URL with its secret: shown only this once."}}),
+    "TokenList": listing("Token"),
+    "ResourceList": listing("Resource"),
+    "BookingList": listing("Booking"),
+    "FeedList": listing("Feed"),
+}
+
+LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                     "maximum": MAX_LIMIT, "default": 50}}
+OFFSET = {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                       "maximum": MAX_OFFSET, "default": 0}}

@@ -1,0 +1,53 @@
+"""Read-only queries behind the API's list filters (nothing here writes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from booking.extensions import db
+from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+
+
+def resource_or_none(resource_id: int) -> Resource | None:
+    """The resource row, whoever may see it: the booking service decides who may book."""
+    return db.session.get(Resource, resource_id)
+
+
+def bookings(viewer: User, *, resource: Resource | None = None, mine: bool = False,
+             start: datetime | None = None, end: datetime | None = None,
+             status: BookingStatus | None = None, limit: int, offset: int) -> list[Booking]:
+    """Bookings the viewer may list, by start.
+
+    Without a resource: those whose details the viewer may see (permissions.can_see_details).
+    With one: also everyone else's pending and confirmed bookings, which the API shows as
+    "busy" only.
+    """
+    stmt = (sa.select(Booking).join(Booking.resource)
+            .options(joinedload(Booking.resource), joinedload(Booking.user)))
+    if mine:
+        stmt = stmt.where(Booking.user_id == viewer.id)
+    if resource is not None:
+        stmt = stmt.where(Booking.resource_id == resource.id,
+                          sa.or_(_details_visible(viewer),
+                                 Booking.status.in_(OCCUPYING_STATUSES)))
+    else:
+        stmt = stmt.where(_details_visible(viewer))
+    if start is not None:
+        stmt = stmt.where(Booking.end_at > start)
+    if end is not None:
+        stmt = stmt.where(Booking.start_at < end)
+    if status is not None:
+        stmt = stmt.where(Booking.status == status)
+    stmt = stmt.order_by(Booking.start_at, Booking.id).limit(limit).offset(offset)
+    return list(db.session.scalars(stmt))
+
+
+def _details_visible(viewer: User) -> sa.ColumnElement[bool]:
+    """SQL for permissions.can_see_details."""
+    if viewer.is_platform_admin:
+        return sa.true()
+    return sa.or_(Booking.organisation_id == viewer.organisation_id,
+                  Resource.organisation_id == viewer.organisation_id)

@@ -1,0 +1,92 @@
+"""Domain objects as the JSON the API answers with (the shapes openapi.py describes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import request
+
+from booking.messages import reason_as_dict
+from booking.models import ApiToken, Booking, CalendarFeed, Resource, User
+from booking.permissions import can_see_details
+from booking.scheduling import Interval, Reason, Slot
+
+
+def moment(value: datetime | None, zone: str) -> str | None:
+    """ISO 8601 with the offset of *zone*."""
+    return None if value is None else value.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def interval(span: Interval, zone: str) -> dict:
+    return {"start": moment(span.start, zone), "end": moment(span.end, zone)}
+
+
+def slot(free: Slot, zone: str) -> dict:
+    return {**interval(free.period, zone), "places_left": free.places_left}
+
+
+def booking(viewer: User, item: Booking) -> dict:
+    """A booking; for someone who may not see its details, only that the time is busy."""
+    zone = item.resource.timezone
+    visible = can_see_details(viewer, item)
+    data = {
+        "id": item.id, "resource_id": item.resource_id, "status": item.status.value,
+        "start": moment(item.start_at, zone), "end": moment(item.end_at, zone),
+        "timezone": zone, "quantity": item.quantity, "series_id": item.series_id,
+        "details_visible": visible, "title": None, "booker": None, "organisation_id": None,
+        "decision_reason": None, "created_at": moment(item.created_at, zone),
+    }
+    if visible:
+        data.update(title=item.title, organisation_id=item.organisation_id,
+                    booker={"id": item.user_id, "name": item.user.name},
+                    decision_reason=item.decision_reason or None)
+    return data
+
+
+def resource(item: Resource) -> dict:
+    """A resource with its booking rules, times in its own zone."""
+    zone = item.timezone
+    return {
+        "id": item.id, "organisation_id": item.organisation_id,
+        "organisation_name": item.organisation.name, "name": item.name,
+        "kind": item.kind.value, "description": item.description, "location": item.location,
+        "capacity": item.capacity, "timezone": zone, "slot_minutes": item.slot_minutes,
+        "min_minutes": item.min_minutes, "max_minutes": item.max_minutes,
+        "notice_minutes": item.notice_minutes, "horizon_days": item.horizon_days,
+        "buffer_before_minutes": item.buffer_before_minutes,
+        "buffer_after_minutes": item.buffer_after_minutes,
+        "approval_required": item.approval_required, "open_to_all": item.open_to_all,
+        "allowed_organisation_ids": [o.id for o in item.allowed_organisations],
+        "is_active": item.is_active,
+        "windows": [{"weekday": w.weekday, "start": f"{w.start_time:%H:%M}",
+                     "end": f"{w.end_time:%H:%M}"} for w in item.windows],
+        "closures": [{"start": moment(c.start_at, zone), "end": moment(c.end_at, zone),
+                      "reason": c.reason} for c in item.closures],
+    }
+
+
+def token(item: ApiToken) -> dict:
+    return {"id": item.id, "name": item.name, "created_at": moment(item.created_at, "UTC"),
+            "expires_at": moment(item.expires_at, "UTC"),
+            "last_used_at": moment(item.last_used_at, "UTC")}
+
+
+def feed(item: CalendarFeed) -> dict:
+    return {"id": item.id, "scope": item.scope.value, "resource_id": item.resource_id,
+            "created_at": moment(item.created_at, "UTC")}
+
+
+def reasons(found: Iterable[Reason], zone: str) -> list[dict]:
+    return [reason_as_dict(reason, zone) for reason in found]
+
+
+def page(items: list, limit: int, offset: int) -> dict:
+    """A list answer: *items* holds up to limit + 1 rows, the extra one meaning "more"."""
+    following = None
+    if len(items) > limit:
+        args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
+        following = f"{request.base_url}?{urlencode(args)}"
+    return {"items": items[:limit], "next": following}
