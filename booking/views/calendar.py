@@ -139,6 +139,7 @@ def resource(resource_id: int):
         "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
         resource_url=_url_if("resources.detail", resource_id=resource_id),
+        resources_url=_url_if("resources.index"),
         day_url=lambda day: url_for("calendar.resource", resource_id=resource_id, view="day",
                                     date=day.isoformat()),
         book=lambda proposal: links.new(item.id, proposal),
