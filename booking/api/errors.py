@@ -31,9 +31,21 @@ def _zone() -> str:
 
 def _invalid(exc: InvalidInput):
     db.session.rollback()
-    fields = {name: [str(m) for m in messages] for name, messages in exc.fields.items()}
+    fields = {name: _sentences(messages) for name, messages in exc.fields.items()}
     message = _("Some fields are not right: %(names)s.", names=", ".join(fields))
     return {"error": exc.code, "message": message, "fields": fields}, exc.status_code
+
+
+def _sentences(messages: list) -> list[str]:
+    """The field's messages as text.
+
+    InvalidInput wraps a plain str in a list but takes any other message (a lazy_gettext
+    string) for a list of messages, which splits it into characters; those are joined back.
+    """
+    texts = [str(m) for m in messages]
+    if len(texts) > 1 and all(len(t) == 1 for t in texts):
+        return ["".join(texts)]
+    return texts
 
 
 def _conflict(exc: Conflict):

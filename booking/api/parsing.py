@@ -38,11 +38,11 @@ def json_object(allowed: Collection[str], required: Collection[str] = (), *,
     else:
         body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput({"body": _l("Send a JSON object with Content-Type: "
-                                       "application/json.")})
-    errors: dict[str, Any] = {name: _l("There is no such field.")
+        raise InvalidInput({"body": [_l("Send a JSON object with Content-Type: "
+                                        "application/json.")]})
+    errors: dict[str, Any] = {name: [_l("There is no such field.")]
                               for name in sorted(set(body) - set(allowed))}
-    errors.update({name: _l("This field is required.")
+    errors.update({name: [_l("This field is required.")]
                    for name in required if name not in body})
     if errors:
         raise InvalidInput(errors)
@@ -120,7 +120,7 @@ class Reader:
 
     def fail(self, name: str, message: Any) -> None:
         """Record an error (the first one per field) and return None."""
-        self.errors.setdefault(name, message)
+        self.errors.setdefault(name, [message])
         return None
 
     def raise_if_errors(self) -> None:
@@ -165,4 +165,4 @@ def paging() -> tuple[int, int, Reader]:
 def reject_unknown_query(allowed: Collection[str]) -> None:
     """Refuse query parameters the route does not know, as unknown body keys are refused."""
     if unknown := sorted(set(request.args) - set(allowed)):
-        raise InvalidInput({name: _l("There is no such parameter.") for name in unknown})
+        raise InvalidInput({name: [_l("There is no such parameter.")] for name in unknown})

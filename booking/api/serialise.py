@@ -80,7 +80,9 @@ def feed(item: CalendarFeed) -> dict:
 
 
 def reasons(found: Iterable[Reason], zone: str) -> list[dict]:
-    return [reason_as_dict(reason, zone) for reason in found]
+    """Why a booking was refused, its times in *zone* like everything else the API shows."""
+    return [{**reason_as_dict(reason, zone),
+             "times": [interval(i, zone) for i in reason.intervals]} for reason in found]
 
 
 def page(items: list, limit: int, offset: int) -> dict:

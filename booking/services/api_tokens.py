@@ -32,7 +32,7 @@ def create_token(user: User, name: str = "", *, now: datetime | None = None
                  ) -> tuple[ApiToken, str]:
     """Issue a token for *user*; returns the row and the secret, which is never stored."""
     if not isinstance(name, str) or len(name.strip()) > MAX_NAME:
-        raise InvalidInput({"name": _l("Use at most %(n)d characters.", n=MAX_NAME)})
+        raise InvalidInput({"name": [_l("Use at most %(n)d characters.", n=MAX_NAME)]})
     now = now or utcnow()
     secret = new_secret()
     token = ApiToken(user_id=user.id, name=name.strip(), token_hash=hash_secret(secret),

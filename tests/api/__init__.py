@@ -42,6 +42,15 @@ def snapshot(app) -> dict[str, list[tuple]]:
         return rows
 
 
+def assert_invalid(response, field: str) -> None:
+    """A 422 whose fields name *field* with whole sentences."""
+    assert response.status_code == 422, response.get_json()
+    data = response.get_json()
+    assert data["error"] == "invalid" and data["message"]
+    messages = data["fields"][field]
+    assert messages and all(isinstance(m, str) and len(m) > 3 for m in messages), messages
+
+
 def local(day: date, clock: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     """A wall-clock time in *zone*, as an aware datetime."""
     return datetime.combine(day, time.fromisoformat(clock), tzinfo=zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api import snapshot, world  # noqa: F401
+from tests.api import assert_invalid, snapshot, world  # noqa: F401
 
 URL = "/api/v1/feeds"
 
@@ -38,7 +38,7 @@ def test_a_personal_feed_needs_no_resource(client, world):
 def test_malformed_feed_requests_are_422(client, app, world, body, field):
     before = snapshot(app)
     response = client.post(URL, json=body, headers=world.auth(world.teacher))
-    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert_invalid(response, field)
     assert snapshot(app) == before
 
 
@@ -47,7 +47,7 @@ def test_another_organisations_private_resource_gets_no_feed(client, app, world)
     before = snapshot(app)
     response = client.post(URL, json={"scope": "resource", "resource_id": world.private_lab},
                            headers=world.auth(world.teacher))
-    assert response.status_code == 422 and "resource_id" in response.get_json()["fields"]
+    assert_invalid(response, "resource_id")
     assert snapshot(app) == before
 
 

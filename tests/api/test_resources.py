@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.api import local, next_weekday, snapshot, world  # noqa: F401
+from tests.api import assert_invalid, local, next_weekday, snapshot, world  # noqa: F401
 
 URL = "/api/v1/resources"
 
@@ -48,7 +48,7 @@ def test_list_filters_and_pages(client, world):
     ("sort=name", "sort")])
 def test_list_with_bad_filters_is_422(client, world, query, field):
     response = client.get(f"{URL}?{query}", headers=world.auth(world.teacher))
-    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert_invalid(response, field)
 
 
 def test_get_one_with_rules_in_its_zone(client, app, world, make_resource):
@@ -173,7 +173,7 @@ def test_free_time_of_an_open_resource_has_no_slots(client, world):
     ("start=2031-01-01T00:00&end=2031-01-02T00:00&step=5", "step")])
 def test_free_time_with_bad_query_is_422(client, world, query, field):
     response = client.get(f"{URL}/{world.lab}/free?{query}", headers=world.auth(world.teacher))
-    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert_invalid(response, field)
 
 
 def test_free_time_of_unshared_or_unknown_is_404_and_needs_a_token(client, world):

@@ -12,7 +12,7 @@ from booking.db_types import utcnow
 from booking.extensions import db
 from booking.models import ApiToken, User, hash_secret
 from booking.services import api_tokens
-from tests.api import bearer, issue_token, snapshot, world  # noqa: F401
+from tests.api import assert_invalid, bearer, issue_token, snapshot, world  # noqa: F401
 from tests.conftest import PASSWORD
 
 URL = "/api/v1/tokens"
@@ -84,7 +84,7 @@ def test_wrong_credentials_are_401_and_store_nothing(client, app, world, body):
 def test_malformed_sign_in_is_422(client, app, world, body, field):
     before = snapshot(app)
     response = client.post(URL, json=body)
-    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert_invalid(response, field)
     assert snapshot(app) == before
 
 
