@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from booking import cli, config, errors, extensions, i18n, views
+from booking import cli, config, errors, extensions, i18n, security, views
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)
+    security.register(app)
     cli.register(app)
     return app
 

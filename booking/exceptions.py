@@ -34,8 +34,11 @@ class InvalidInput(BookingError):
     code = "invalid"
 
     def __init__(self, fields: Mapping[str, str | Sequence[str]], message: str = "") -> None:
-        super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = {k: [v] if isinstance(v, str) else list(v) for k, v in fields.items()}
+        # A message may be a lazy translation, which is not a str but must not be split.
+        self.fields = {k: list(v) if isinstance(v, (list, tuple)) else [v]
+                       for k, v in fields.items()}
+        super().__init__(message or "; ".join(
+            f"{k}: {' '.join(map(str, v))}" for k, v in self.fields.items()))
 
 
 class Conflict(BookingError):

@@ -86,7 +86,9 @@ def change_password():
         except InvalidInput as exc:
             show_field_errors(form, exc)
         else:
-            login_user(current_user)  # the session version changed: keep this session
+            # The session version changed: sign this session in again with the real object
+            # (the current_user proxy would point at itself).
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
