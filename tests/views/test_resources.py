@@ -113,9 +113,12 @@ def test_index_survives_bad_filters(client, auth, world, subtests):
     for query in ("?kind=boat", "?min_capacity=abc", "?min_capacity=-4",
                   "?organisation=99999999999", "?organisation=x", "?q=" + "x" * 1000,
                   "?page=-3", "?page=abc", "?page=99999999999999999999", "?q=%25_%5C",
-                  "?q=%00", "?kind=%00", "?organisation=%00"):
+                  "?q=%07", "?kind=%07", "?organisation=%07"):
         with subtests.test(query=query):
             assert client.get("/resources/" + query).status_code == 200
+    for query in ("?q=%00", "?kind=%00", "?organisation=%00"):
+        with subtests.test(query=query):
+            assert client.get("/resources/" + query).status_code == 400  # refused app-wide
 
 
 def test_detail_says_the_rules_in_words(client, auth, world):
@@ -243,15 +246,29 @@ def test_garbage_never_gives_a_server_error(app, client, auth, world, subtests):
                     {"allowed_organisations": "abc"}, {"allowed_organisations": "99999999999"},
                     {"closures-99999999-start": "2099-01-01T00:00"},
                     {"slot_minutes": "99999999999999"}, {"horizon_days": "1e9"},
-                    {"windows": "\x00"}, {"closures-0-start": "99999-01-01T00:00"},
-                    {"name": "Lab\x00"}, {"description": "\x00"}, {"location": "\x00"},
-                    {"closures-0-reason": "\x00"}, {"timezone": "\x00"},
+                    {"windows": "\x07"}, {"closures-0-start": "99999-01-01T00:00"},
+                    {"name": "Lab\x07"}, {"description": "\x07"}, {"location": "\x07"},
+                    {"closures-0-reason": "\x07"}, {"timezone": "\x07"},
                     {"name": None, "kind": None, "windows": None, "capacity": None,
                      "timezone": None}):
         with subtests.test(changes=str(changes)[:60]):
             response = client.post("/resources/new", data=form(**changes))
             assert response.status_code == 200
             assert _count(app) == before
+
+
+def test_nul_characters_are_refused_and_nothing_is_saved(app, client, auth, world):
+    auth.login(world["admin"])
+    before = _count(app)
+    assert client.post("/resources/new", data=form(name="Lab\x00")).status_code == 400
+    assert _count(app) == before
+
+
+def test_control_characters_are_shown_at_the_field(app, client, auth, world):
+    auth.login(world["admin"])
+    response = client.post("/resources/new", data=form(name="Lab\x07", location="B\x1b2"))
+    assert "control characters" in field_error(response.text, "name")
+    assert "control characters" in field_error(response.text, "location")
 
 
 def test_edit_form_shows_the_resource_as_it_is(client, auth, world):
