@@ -56,10 +56,15 @@ class BookingRecord:
     quantity: int = 1
     resource_id: int | None = None
     detail: str = ""  # e.g. the booking organisation's name, for those who may see it
+    period: Interval = field(init=False, repr=False, compare=False)
 
-    @property
-    def period(self) -> Interval:
-        return Interval(self.start, self.end)
+    def __post_init__(self) -> None:
+        # Made once: a busy timeline asks for it thousands of times.
+        object.__setattr__(self, "period", Interval(self.start, self.end))
+
+    def touches(self, span: Interval) -> bool:
+        """Whether the booking shares an instant with *span* (cheaper than overlaps())."""
+        return self.start < span.end and span.start < self.end
 
     @property
     def is_pending(self) -> bool:
@@ -675,7 +680,9 @@ def timeline(resources: Sequence[TimelineResource], view: View, anchor: date, zo
     rows = []
     for resource in resources:
         free = FreeTime(resource.rules, span, resource.occupying, now)
-        cells = [_timeline_cell(resource, free, column, view, now, is_first=i == 0)
+        opening = available_periods(resource.rules, span)  # once, not once per cell
+        cells = [_timeline_cell(resource, free, column, view, now, is_first=i == 0,
+                                opening_all=opening)
                  for i, column in enumerate(columns)]
         _label(cells, columns)
         rows.append(TimelineRow(resource, cells))
@@ -696,16 +703,18 @@ def _timeline_hours(resources: Sequence[TimelineResource], span: Interval,
 
 
 def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineColumn,
-                   view: View, now: datetime, *, is_first: bool) -> TimelineCell:
+                   view: View, now: datetime, *, is_first: bool,
+                   opening_all: Sequence[Interval]) -> TimelineCell:
     """One resource at one hour or day: free (with a proposal), busy, closed or past."""
     rules, period = resource.rules, column.period
-    opening = available_periods(rules, period)
+    opening = intersect(opening_all, [period])
     cell = TimelineCell("closed")
-    cell.closures = [c.reason for c in rules.closures if c.period.overlaps(period)]
-    cell.pieces = [Piece("closure" if any(c.period.overlaps(part) for c in rules.closures)
+    closures = [c for c in rules.closures if c.period.overlaps(period)]
+    cell.closures = [c.reason for c in closures]
+    cell.pieces = [Piece("closure" if any(c.period.overlaps(part) for c in closures)
                          else "closed", *_percent(part, period))
                    for part in subtract(period, opening)]
-    here = [b for b in resource.bookings if b.period.overlaps(period)]
+    here = [b for b in resource.bookings if b.touches(period)]
     # Named where it starts, or in the first column when it started earlier.
     cell.bookings = [b for b in here if period.start <= b.start or is_first]
     if rules.capacity > 1:
@@ -714,8 +723,9 @@ def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineC
         cell.pieces += [Piece("own" if b.is_own else "pending" if b.is_pending else "busy",
                               *_percent(b.period.intersection(period), period), b) for b in here]
     cell.proposal = free.proposal_within(period)
-    cell.free_minutes = free.free_minutes(period)
-    cell.free_slots = free.slots_in(period) if free.slot_based else None
+    if view is not View.DAY:  # the week's cells sum up their day; an hour's need not
+        cell.free_minutes = free.free_minutes(period)
+        cell.free_slots = free.slots_in(period) if free.slot_based else None
     if rules.capacity > 1 and opening:
         if view is View.DAY and cell.proposal is not None:
             cell.places_left = cell.proposal.places_left
@@ -756,7 +766,7 @@ def _label(cells: list[TimelineCell], columns: Sequence[TimelineColumn]) -> None
 def _columns_covered(booking: BookingRecord, columns: Sequence[TimelineColumn]) -> int:
     covered = 0
     for column in columns:
-        if not booking.period.overlaps(column.period):
+        if not booking.touches(column.period):
             break
         covered += 1
     return max(covered, 1)

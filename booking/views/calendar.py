@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from booking import calendar_grid as grid_model
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
-from booking.models import ResourceKind
+from booking.models import ResourceKind, User
 from booking.permissions import can_manage_resource
 from booking.scheduling import Interval
 from booking.services import calendar as calendar_service
@@ -120,9 +120,10 @@ class Links:
 @login_required
 def resource(resource_id: int):
     """One resource's day, week or month: opening hours, bookings and free time to book."""
-    item = calendar_service.load_resource(current_user, resource_id)
+    person = signed_in()
+    item = calendar_service.load_resource(person, resource_id)
     page = parse_page(item.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
-    data = calendar_service.resource_bookings(current_user, item, page.span)
+    data = calendar_service.resource_bookings(person, item, page.span)
     now = utcnow()
     if page.view is View.MONTH:
         grid = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
@@ -134,7 +135,7 @@ def resource(resource_id: int):
     here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
                    date=page.anchor.isoformat())
     links = Links(here)
-    can_manage = can_manage_resource(current_user, item)
+    can_manage = can_manage_resource(person, item)
     return render_template(
         "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
@@ -154,7 +155,7 @@ def timeline():
     page = parse_page(zone, (View.DAY, View.WEEK), View.DAY)
     filters, problems = parse_filters()
     number = max(request.args.get("page", 1, type=int) or 1, 1)
-    found, has_more = calendar_service.timeline(current_user, page.span, filters, page=number,
+    found, has_more = calendar_service.timeline(signed_in(), page.span, filters, page=number,
                                                 per_page=current_app.config["ITEMS_PER_PAGE"])
     rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules, f.records,
                                         f.occupying, info=f.resource) for f in found]
@@ -178,7 +179,7 @@ def mine():
     """The signed-in person's own bookings across all resources, by week or month."""
     zone = person_zone()
     page = parse_page(zone, (View.WEEK, View.MONTH), View.WEEK)
-    records = calendar_service.person_bookings(current_user, page.span)
+    records = calendar_service.person_bookings(signed_in(), page.span)
     now = utcnow()
     if page.view is View.MONTH:
         grid = grid_model.month_grid(page.anchor.year, page.anchor.month, zone,
@@ -223,6 +224,12 @@ def parse_filters() -> tuple[calendar_service.TimelineFilters, list[str]]:
 def kind_names() -> dict[str, str]:
     return {ResourceKind.FACILITY.value: _("Facilities"), ResourceKind.STAFF.value: _("Staff"),
             ResourceKind.PRACTICE_BASE.value: _("Practice bases")}
+
+
+def signed_in() -> User:
+    """The person behind current_user: the proxy costs a lookup on every attribute, and the
+    services ask for it once per booking."""
+    return current_user._get_current_object()
 
 
 def person_zone() -> str:
@@ -280,6 +287,24 @@ def _local_time(text: str) -> datetime | None:
         return datetime.strptime(text, grid_model.LOCAL_FORMAT)
     except ValueError:
         return None
+
+
+@bp.context_processor
+def calendar_words() -> dict:
+    """Words every cell of a grid repeats, translated once per page rather than per cell.
+
+    The sentences with placeholders stay format strings ("Book %(start)s–%(end)s"): the
+    templates fill them in with %, which is far cheaper than a gettext call per cell.
+    """
+    return {"words": {
+        "busy": _("Busy"), "booked": _("Booked"), "yours": _("Yours"), "pending": _("Pending"),
+        "closed": _("Closed"), "free": _("free"), "closed_lc": _("closed"), "busy_lc": _("busy"),
+        "past": _("past"), "book": _("book"), "your_booking": _("your booking"),
+        "awaiting": _("pending, awaiting approval"), "confirmed": _("confirmed"),
+        "left": _("%(num)d left"), "book_span": _("Book %(start)s–%(end)s"),
+        "book_from": _("Book %(name)s from %(time)s"), "from_to": _("from %(start)s to %(end)s"),
+        "twice": _("second time the clock shows this hour; book it with the form"),
+    }}
 
 
 # ------------------------------------------------------------------------ dates in words
