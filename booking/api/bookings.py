@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from booking.api import queries, serialise
 from booking.api.auth import api_user
-from booking.api.errors import use_zone
-from booking.api.parsing import Reader, json_object, paging, reject_unknown_query
+from booking.api.errors import use_zone, use_zone_of
+from booking.api.parsing import (Reader, has_offset, json_object, paging,
+                                 reject_unknown_query)
 from booking.exceptions import NotFound
 from booking.models import Booking, BookingStatus, Resource
 from booking.services import bookings as service
@@ -61,23 +62,28 @@ def create():
     wanted = booking_request(body)
     booking = service.create_booking(api_user(), wanted)
     location = url_for("api.bookings.show", booking_id=booking.id, _external=True)
-    return serialise.booking(api_user(), booking), 201, {"Location": location}
+    return _answer(booking.id), 201, {"Location": location}
 
 
 def booking_request(body: dict[str, Any]) -> BookingRequest:
     """The booking a body asks for; offset-less times are the resource's wall-clock time."""
     reader = Reader(body)
     resource_id = reader.integer("resource_id")
-    resource = queries.resource_or_none(resource_id) if resource_id else None
-    zone = resource.timezone if resource else "UTC"
+    zone = "UTC"  # stands in while only the shape of the times is checked
+    # With offsets on both times the zone is not needed: the service's own (locked) read of
+    # the resource is then the only one, and answers 404 for an unknown id.
+    if resource_id and not (has_offset(body["start"]) and has_offset(body["end"])):
+        resource = queries.resource_or_none(resource_id)
+        if resource is None:
+            reader.raise_if_errors()
+            raise NotFound(_l("No such resource."))
+        zone = resource.timezone
     start, end = reader.moment("start", zone), reader.moment("end", zone)
     title = reader.text("title", max_length=MAX_TITLE_LENGTH, default="")
     quantity = reader.integer("quantity", default=1)
     reader.raise_if_errors()
-    if resource is None:
-        raise NotFound(_l("No such resource."))
-    use_zone(zone)
-    return BookingRequest(resource_id=resource.id, start=start, end=end, quantity=quantity,
+    use_zone_of(resource_id)
+    return BookingRequest(resource_id=resource_id, start=start, end=end, quantity=quantity,
                           title=title)
 
 
@@ -85,8 +91,8 @@ def booking_request(body: dict[str, Any]) -> BookingRequest:
 def cancel(booking_id: int):
     """Cancel a booking: the booker, or an admin of the resource's organisation."""
     json_object((), may_be_empty=True)
-    booking = service.cancel_booking(api_user(), booking_id)
-    return serialise.booking(api_user(), booking)
+    service.cancel_booking(api_user(), booking_id)
+    return _answer(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/approve")
@@ -94,8 +100,8 @@ def approve(booking_id: int):
     """Confirm a pending request (admins of the resource's organisation)."""
     json_object((), may_be_empty=True)
     use_zone(_resource_of(booking_id).timezone)
-    booking = service.approve_booking(api_user(), booking_id)
-    return serialise.booking(api_user(), booking)
+    service.approve_booking(api_user(), booking_id)
+    return _answer(booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/reject")
@@ -104,8 +110,13 @@ def reject(booking_id: int):
     reader = Reader(json_object({"reason"}, may_be_empty=True))
     reason = reader.text("reason", max_length=MAX_REASON, default="")
     reader.raise_if_errors()
-    booking = service.reject_booking(api_user(), booking_id, reason)
-    return serialise.booking(api_user(), booking)
+    service.reject_booking(api_user(), booking_id, reason)
+    return _answer(booking_id)
+
+
+def _answer(booking_id: int) -> dict:
+    """The booking as the caller may see it, just after a service committed a change."""
+    return serialise.booking(api_user(), queries.booking_with_relations(booking_id))
 
 
 def _resource_of(booking_id: int) -> Resource:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g
 from flask_babel import gettext as _
 
-from booking.api import serialise
+from booking.api import queries, serialise
 from booking.exceptions import BookingError, Conflict, InvalidInput, StateConflict
 from booking.extensions import db
 
@@ -22,30 +22,26 @@ def use_zone(zone: str) -> None:
     g.api_zone = zone
 
 
+def use_zone_of(resource_id: int) -> None:
+    """Like use_zone, with the resource read only if a refusal needs its zone."""
+    g.api_zone_resource_id = resource_id
+
+
 def _zone() -> str:
     if zone := g.get("api_zone"):
         return zone
+    if (resource_id := g.get("api_zone_resource_id")) and (
+            resource := queries.resource_or_none(resource_id)):
+        return resource.timezone
     user = g.get("api_user")
     return user.timezone if user is not None else current_app.config["DEFAULT_TIMEZONE"]
 
 
 def _invalid(exc: InvalidInput):
     db.session.rollback()
-    fields = {name: _sentences(messages) for name, messages in exc.fields.items()}
+    fields = {name: [str(m) for m in messages] for name, messages in exc.fields.items()}
     message = _("Some fields are not right: %(names)s.", names=", ".join(fields))
     return {"error": exc.code, "message": message, "fields": fields}, exc.status_code
-
-
-def _sentences(messages: list) -> list[str]:
-    """The field's messages as text.
-
-    InvalidInput wraps a plain str in a list but takes any other message (a lazy_gettext
-    string) for a list of messages, which splits it into characters; those are joined back.
-    """
-    texts = [str(m) for m in messages]
-    if len(texts) > 1 and all(len(t) == 1 for t in texts):
-        return ["".join(texts)]
-    return texts
 
 
 def _conflict(exc: Conflict):

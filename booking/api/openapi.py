@@ -14,6 +14,7 @@ from booking.models import BookingStatus, ResourceKind
 bp = Blueprint("openapi", __name__)
 
 ERRORS = {
+    400: ("Text with a NUL character, refused for every request (booking.security).", "Error"),
     401: ("No token, or an unknown, expired or revoked one.", "Error"),
     403: ("Not allowed: another organisation's, or an admin's task.", "Error"),
     404: ("No such object, or not one the caller may see.", "Error"),
@@ -49,7 +50,7 @@ def _op(op_id: str, summary: str, tag: str, ok: tuple, errors: tuple, *, params=
     if headers:
         success["headers"] = headers
     responses = {str(status): success}
-    for code in (() if open_ else (401,)) + errors:
+    for code in (400,) + (() if open_ else (401,)) + errors:
         text, name = ERRORS[code]
         responses[str(code)] = {"description": text, "content": _json(ref(name))}
     operation = {"operationId": op_id, "summary": summary, "tags": [tag],

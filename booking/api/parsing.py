@@ -147,6 +147,16 @@ def parse_moment(value: Any, zone: str) -> datetime:
     return moment
 
 
+def has_offset(value: Any) -> bool:
+    """Whether *value* is an ISO 8601 time that carries its own offset."""
+    if not isinstance(value, str) or not _DATETIME_SHAPE.match(value):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def parse_clock(value: Any) -> time:
     """A wall-clock time of day written HH:MM."""
     if not isinstance(value, str) or not _CLOCK_SHAPE.fullmatch(value):

@@ -16,6 +16,14 @@ def resource_or_none(resource_id: int) -> Resource | None:
     return db.session.get(Resource, resource_id)
 
 
+def booking_with_relations(booking_id: int) -> Booking:
+    """A booking with its resource and booker, in one query (after a commit expired them)."""
+    return db.session.scalars(
+        sa.select(Booking).where(Booking.id == booking_id)
+        .options(joinedload(Booking.resource), joinedload(Booking.user))
+        .execution_options(populate_existing=True)).one()
+
+
 def bookings(viewer: User, *, resource: Resource | None = None, mine: bool = False,
              start: datetime | None = None, end: datetime | None = None,
              status: BookingStatus | None = None, limit: int, offset: int) -> list[Booking]:

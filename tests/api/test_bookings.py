@@ -127,10 +127,13 @@ def test_body_that_is_not_a_json_object_is_422(client, app, world, raw, content_
     assert snapshot(app) == before
 
 
-def test_unknown_resource_is_404(client, app, world, day):
+@pytest.mark.parametrize("with_offset", [True, False])
+def test_unknown_resource_is_404(client, app, world, day, with_offset):
     before = snapshot(app)
-    body = {"resource_id": 999_999, "start": local(day, "10:00").isoformat(),
-            "end": local(day, "11:00").isoformat()}
+    start, end = local(day, "10:00").isoformat(), local(day, "11:00").isoformat()
+    if not with_offset:
+        start, end = start[:16], end[:16]
+    body = {"resource_id": 999_999, "start": start, "end": end}
     response = client.post(URL, json=body, headers=world.auth(world.teacher))
     assert response.status_code == 404 and response.get_json()["error"] == "not_found"
     assert snapshot(app) == before

@@ -55,3 +55,12 @@ def test_oversized_body_is_refused_without_a_trace(client, app, world):
                            content_type="application/json", headers=world.auth(world.teacher))
     assert response.status_code == 413 and response.is_json
     assert snapshot(app) == before
+
+
+def test_nul_characters_are_refused_with_json(client, app, world):
+    before = snapshot(app)
+    body = {"resource_id": world.lab, "start": "2031-01-01T10:00+08:00",
+            "end": "2031-01-01T11:00+08:00", "title": "a\x00b"}
+    response = client.post("/api/v1/bookings", json=body, headers=world.auth(world.teacher))
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert snapshot(app) == before
