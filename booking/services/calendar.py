@@ -26,6 +26,7 @@ from booking.permissions import can_manage_resource, can_see_details, may_book
 from booking.scheduling import BookingRules, Interval, Occupancy
 
 MAX_TEXT_FILTER = 100
+MAX_ID = 2**31 - 1  # an INTEGER primary key on PostgreSQL; SQLite overflows at 2**63
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class TimelineFilters:
 
 def load_resource(user: User, resource_id: int) -> Resource:
     """A resource with its rules loaded, if the person may see its calendar."""
+    if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
+        raise NotFound(_l("No such resource."))
     stmt = sa.select(Resource).where(Resource.id == resource_id).options(*_resource_loads())
     resource = db.session.scalars(stmt).first()
     if resource is None or not (resource.is_active or can_manage_resource(user, resource)):

@@ -28,6 +28,7 @@ bp = Blueprint("calendar", __name__)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST_DATE = date(2000, 1, 1)
 YEARS_AHEAD = 10  # as far as the booking service accepts bookings
+MAX_PAGE = 10_000  # an OFFSET the databases accept, far beyond any real catalogue
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def timeline():
     zone = person_zone()
     page = parse_page(zone, (View.DAY, View.WEEK), View.DAY)
     filters, problems = parse_filters()
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     found, has_more = calendar_service.timeline(signed_in(), page.span, filters, page=number,
                                                 per_page=current_app.config["ITEMS_PER_PAGE"])
     rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules, f.records,
@@ -335,3 +336,11 @@ def cal_duration(minutes: int) -> str:
 @bp.app_template_filter("cal_time")
 def cal_time(moment: datetime) -> str:
     return moment.strftime("%H:%M")
+
+
+@bp.app_template_filter("cal_until")
+def cal_until(end: datetime, start: datetime) -> str:
+    """An end time; the midnight that ends the start's day reads 24:00, not 00:00."""
+    if end.date() > start.date() and end.hour == end.minute == 0:
+        return "24:00"
+    return end.strftime("%H:%M")

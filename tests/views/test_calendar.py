@@ -252,6 +252,7 @@ def test_resources_not_shared_or_missing_are_refused(client, auth, make_resource
     assert client.get(f"/resources/{private}/calendar").status_code == 403
     assert client.get(f"/resources/{inactive}/calendar").status_code == 404
     assert client.get("/resources/999999/calendar").status_code == 404
+    assert client.get("/resources/99999999999999999999999/calendar").status_code == 404
     auth.logout()
     auth.login("admin@studio.org")
     assert client.get(f"/resources/{private}/calendar").status_code == 200
@@ -377,6 +378,7 @@ def test_timeline_filters_by_organisation(client, auth, catalogue):
 
 def test_timeline_bad_filters_are_dropped_with_a_message(client, auth, catalogue):
     auth.login("teacher@school.org")
+    assert client.get("/calendar?page=99999999999999999999999").status_code == 200
     page = page_of(client.get("/calendar?kind=spaceship&organisation=x1&page=-2&view=month"))
     assert "There is no kind of resource called" in page.html
     assert "That organisation is unknown" in page.html
