@@ -14,7 +14,8 @@ pages are also counted in an empty week) and the median and 90th-percentile time
 median as a multiple of /health's median on the same server in the same run.
 
     .venv/bin/python bench/calendar_pages.py                      # SQLite in a temp folder
-    .venv/bin/python bench/calendar_pages.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/calendar_pages.py \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/calendar_pages.py --bookings 10000 --requests 20   # quicker
 
 PostgreSQL: a database booking_bench_cal_<random> is created on that server and dropped at

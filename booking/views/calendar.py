@@ -280,7 +280,8 @@ def _span_words(start: str, end: str) -> str:
     first, last = _local_time(start), _local_time(end)
     if first.date() == last.date():
         return f"{cal_date(first.date(), 'MMMEd')} {first:%H:%M}–{last:%H:%M}"
-    return f"{cal_date(first.date(), 'MMMEd')} {first:%H:%M} – {cal_date(last.date(), 'MMMEd')} {last:%H:%M}"
+    return (f"{cal_date(first.date(), 'MMMEd')} {first:%H:%M} – "
+            f"{cal_date(last.date(), 'MMMEd')} {last:%H:%M}")
 
 
 def _local_time(text: str) -> datetime | None:
