@@ -11,11 +11,13 @@ from typing import Any
 from flask import Flask
 
 from booking import cli, config, errors, extensions, i18n, security, views
+from booking.urls import DatabaseIdConverter
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the booking app."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.from_object(config)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

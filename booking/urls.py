@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from werkzeug.routing import IntegerConverter
+
 
 def is_safe_next(target: str | None) -> bool:
     """Only a path on this site: no scheme, no host, no protocol-relative '//' trick."""
@@ -17,3 +19,11 @@ def is_safe_next(target: str | None) -> bool:
 
 def safe_next(target: str | None, fallback: str) -> str:
     return target if is_safe_next(target) else fallback
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, limited to what an INTEGER column holds: larger ids are a 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)

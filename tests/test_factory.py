@@ -40,3 +40,11 @@ def test_postgres_urls_use_psycopg3():
 
 def test_health(client):
     assert client.get("/health").json == {"status": "ok"}
+
+
+def test_ids_beyond_the_database_range_are_not_found(client, auth, make_user):
+    make_user("someone@example.org")
+    auth.login("someone@example.org")
+    for path in ("/bookings/99999999999999999999999", "/resources/2147483648",
+                 "/series/99999999999"):
+        assert client.get(path).status_code == 404, path
