@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput, NotFound
@@ -35,6 +36,7 @@ MAX_FEEDS_PER_USER = 50
 # new_secret() gives 43 URL-safe characters; anything else is not worth a database lookup.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 _MAX_ID = 2**31 - 1
+# Messages go into InvalidInput as lists: it splits any non-str value, a lazy string included.
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ def find_feed(token: str) -> CalendarFeed | None:
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
     wanted = hash_secret(token)
-    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == wanted))
+    feed = db.session.scalar(
+        sa.select(CalendarFeed).where(CalendarFeed.token_hash == wanted)
+        .options(joinedload(CalendarFeed.user).joinedload(User.organisation),
+                 joinedload(CalendarFeed.resource)))
     # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
         return None
@@ -105,13 +110,10 @@ def find_feed(token: str) -> CalendarFeed | None:
 
 def feed_bookings(feed: CalendarFeed, *, now: datetime) -> list[Booking]:
     """The bookings the feed shows, by start: its scope, inside the window, in two queries."""
-    where = _feed_filter(feed, now)
-    if where is None:
+    params = _params(feed, now)
+    if params is None:
         return []
-    stmt = (sa.select(Booking).join(Booking.resource).where(*where)
-            .options(selectinload(Booking.resource))
-            .order_by(Booking.start_at, Booking.id))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_statements(feed.scope)[0], params))
 
 
 def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> FeedState:
@@ -121,21 +123,18 @@ def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> Fee
     or leaves the feed changes the count and the sum of ids. *context* is what the caller
     adds (host, language), so the fingerprint covers the whole rendering.
     """
-    where = _feed_filter(feed, now)
+    params = _params(feed, now)
     row: tuple = (0, 0, 0, None, None)
-    if where is not None:
-        row = tuple(db.session.execute(
-            sa.select(sa.func.count(Booking.id), sa.func.sum(Booking.id),
-                      sa.func.sum(Booking.sequence), sa.func.max(Booking.updated_at),
-                      sa.func.max(Resource.updated_at))
-            .select_from(Booking).join(Booking.resource).where(*where)).one())
+    if params is not None:
+        row = (*db.session.execute(_statements(feed.scope)[1], params).one(), None)[:5]
     user = feed.user
+    resource_changed = feed.resource.updated_at if feed.resource is not None else None
     parts = (feed.id, feed.token_hash, str(feed.scope), feed_name(feed), feed_zone(feed),
-             user.organisation_id, user.is_platform_admin, where is not None, *row, *context)
+             user.organisation_id, user.is_platform_admin, params is not None, resource_changed,
+             *row, *context)
     fingerprint = hashlib.sha256(repr(parts).encode()).hexdigest()
-    candidates = [feed.created_at, row[3], row[4]]
-    if feed.resource is not None:
-        candidates.append(feed.resource.updated_at)  # its name is the calendar's name
+    # The feed's resource: its name is the calendar's, its place is in every event.
+    candidates = (feed.created_at, row[3], row[4], resource_changed)
     return FeedState(fingerprint, max(c for c in candidates if c is not None))
 
 
@@ -173,30 +172,61 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
-def _feed_filter(feed: CalendarFeed, now: datetime) -> list | None:
-    """WHERE clauses for the feed's bookings (Booking joined to Resource); None: show nothing."""
-    start, end = now - WINDOW_BACK, now + WINDOW_AHEAD
-    window = [
-        Booking.start_at < end, Booking.end_at > start,
-        # No booking is longer than MAX_LENGTH: this bounds the index range read.
-        Booking.start_at > start - MAX_LENGTH,
-        sa.or_(Booking.status.in_(OCCUPYING_STATUSES),
-               sa.and_(Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REJECTED)),
-                       Booking.updated_at >= now - CANCELLED_GRACE)),
-    ]
+def _params(feed: CalendarFeed, now: datetime) -> dict | None:
+    """The values for the feed's statements; None when it may show nothing at all."""
     user = feed.user
     if feed.scope is FeedScope.ME:
-        return [Booking.user_id == user.id, *window]
-    if feed.scope is FeedScope.ORGANISATION:
-        return [sa.or_(Booking.organisation_id == user.organisation_id,
-                       Resource.organisation_id == user.organisation_id), *window]
-    resource = feed.resource
-    if resource is None or not is_visible(user, resource):
+        who = user.id
+    elif feed.scope is FeedScope.ORGANISATION:
+        who = user.organisation_id
+    elif feed.resource is not None and is_visible(user, feed.resource):
+        who = feed.resource.id
+    else:
         return None
-    return [Booking.resource_id == resource.id, *window]
+    start = now - WINDOW_BACK
+    # No booking is longer than MAX_LENGTH: "earliest" bounds the index range read.
+    return {"who": who, "start": start, "end": now + WINDOW_AHEAD,
+            "earliest": start - MAX_LENGTH, "grace": now - CANCELLED_GRACE}
 
 
-# Messages go into InvalidInput as lists: it splits any non-str value, a lazy string included.
+@cache
+def _statements(scope: FeedScope) -> tuple[sa.Select, sa.Select]:
+    """The feed's bookings and their fingerprint, built once per scope with bound parameters.
+
+    Building SQLAlchemy expressions costs more than running these queries; a 304 runs only
+    the second statement.
+    """
+    who = sa.bindparam("who")
+    scope_clause = {
+        FeedScope.ME: Booking.user_id == who,
+        # What the organisation booked, and what was booked on its resources.
+        FeedScope.ORGANISATION: sa.or_(Booking.organisation_id == who,
+                                       Resource.organisation_id == who),
+        FeedScope.RESOURCE: Booking.resource_id == who,
+    }[scope]
+    where = (
+        scope_clause,
+        Booking.start_at < sa.bindparam("end"), Booking.end_at > sa.bindparam("start"),
+        Booking.start_at > sa.bindparam("earliest"),
+        sa.or_(Booking.status.in_(OCCUPYING_STATUSES),
+               sa.and_(Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REJECTED)),
+                       Booking.updated_at >= sa.bindparam("grace"))),
+    )
+    columns = [sa.func.count(Booking.id), sa.func.sum(Booking.id), sa.func.sum(Booking.sequence),
+               sa.func.max(Booking.updated_at)]
+    if scope is FeedScope.RESOURCE:
+        # The feed's one resource is known: no join, which makes its 304 a third cheaper.
+        bookings = sa.select(Booking)
+        state = sa.select(*columns).select_from(Booking)
+    else:
+        # The organisation's scope filters on the resource's owner; both need the newest
+        # change of a resource, whose name and place are in the events.
+        bookings = sa.select(Booking).join(Booking.resource)
+        state = sa.select(*columns, sa.func.max(Resource.updated_at)).select_from(
+            Booking).join(Booking.resource)
+    bookings = (bookings.where(*where).options(selectinload(Booking.resource))
+                .order_by(Booking.start_at, Booking.id))
+    return bookings, state.where(*where)
 
 
 def _valid_scope(user: User, scope: str, resource_id: int | None
