@@ -249,8 +249,8 @@ def _feed_cache() -> _FeedCache:
     """The app's feed cache, made on first use; ICAL_*_CACHE_SIZE settings size it."""
     extensions = current_app.extensions
     with _cache_lock:
-        if "feeds" not in extensions:
-            extensions["feeds"] = _FeedCache(
+        if "booking_feed_cache" not in extensions:
+            extensions["booking_feed_cache"] = _FeedCache(
                 current_app.config.get("ICAL_EVENT_CACHE_SIZE", 20_000),
                 current_app.config.get("ICAL_ETAG_CACHE_SIZE", 1_000))
-        return extensions["feeds"]
+        return extensions["booking_feed_cache"]

@@ -270,7 +270,7 @@ def test_subscribe_shows_the_address_once(app, client, auth, world):
     page = client.get("/feeds/")
     assert page.status_code == 200
     for words in (b"Calendar subscriptions", b"Add calendar", b"From URL", b"Subscribe from web",
-                  b"New Calendar Subscription", b"Subscribe, don"):
+                  b"New Calendar Subscription", b"Subscribe, don", b'value="me"'):
         assert words in page.data
     created = client.post("/feeds/", data={"scope": "me"})
     assert created.status_code == 201
@@ -280,7 +280,9 @@ def test_subscribe_shows_the_address_once(app, client, auth, world):
     assert https and webcal and webcal.group(1)[9:] == https.group(1)[7:]
     assert b"data-copy" in created.data and b"readonly" in created.data
     token = https.group(1).decode().rsplit("/", 1)[1].removesuffix(".ics")
-    assert token.encode() not in client.get("/feeds/").data  # never shown again
+    later = client.get("/feeds/").data
+    assert token.encode() not in later  # never shown again
+    assert b'value="me"' not in later and b'value="organisation"' in later
     auth.logout()
     assert client.get(f"/feeds/{token}.ics").status_code == 200
 
