@@ -124,14 +124,9 @@ def test_revoke_refusals_change_nothing(client, app, world):
 # the tests register it themselves.
 @pytest.fixture
 def page_client(app, client):
-    from flask_babel import get_locale
-
     from booking.views import tokens
     if "tokens" not in app.blueprints:
         app.register_blueprint(tokens.bp)
-    # base.html calls get_locale(), which Flask-Babel 4 does not put in Jinja's globals;
-    # booking/i18n.py should (reported). Harmless once it does.
-    app.jinja_env.globals.setdefault("get_locale", get_locale)
     return client
 
 
