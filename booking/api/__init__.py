@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort
 
 from booking.api import bookings, errors, feeds, openapi, resources, tokens
@@ -21,8 +23,16 @@ bp.before_request(authenticate_request)
 
 
 @bp.url_value_preprocessor
-def _bound_ids(_endpoint: str | None, values: dict | None) -> None:
-    """An id no row can have is "not found", not a database overflow."""
-    for value in (values or {}).values():
-        if isinstance(value, int) and not 0 < value <= MAX_ID:
-            abort(404)
+def _parse_ids(_endpoint: str | None, values: dict | None) -> None:
+    """Turn the <..._id> parts of the path into ints; anything no row can have is a 404.
+
+    The routes take ids as text rather than <int:...>: the app's int converter stops at the
+    INTEGER range by failing to match, which makes werkzeug answer some methods 405 instead
+    of 404 for a too-large id.
+    """
+    for name, value in (values or {}).items():
+        if name.endswith("_id"):
+            if not (isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value)
+                    and 0 < int(value) <= MAX_ID):
+                abort(404)
+            values[name] = int(value)

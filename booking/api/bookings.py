@@ -49,7 +49,7 @@ def index():
     return serialise.page([serialise.booking(user, b) for b in rows], limit, offset)
 
 
-@bp.get("/bookings/<int:booking_id>")
+@bp.get("/bookings/<booking_id>")
 def show(booking_id: int):
     """One booking; someone else's shows only that the time is busy."""
     return serialise.booking(api_user(), service.get_booking(booking_id))
@@ -87,7 +87,7 @@ def booking_request(body: dict[str, Any]) -> BookingRequest:
                           title=title)
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post("/bookings/<booking_id>/cancel")
 def cancel(booking_id: int):
     """Cancel a booking: the booker, or an admin of the resource's organisation."""
     json_object((), may_be_empty=True)
@@ -95,7 +95,7 @@ def cancel(booking_id: int):
     return _answer(booking_id)
 
 
-@bp.post("/bookings/<int:booking_id>/approve")
+@bp.post("/bookings/<booking_id>/approve")
 def approve(booking_id: int):
     """Confirm a pending request (admins of the resource's organisation)."""
     json_object((), may_be_empty=True)
@@ -104,7 +104,7 @@ def approve(booking_id: int):
     return _answer(booking_id)
 
 
-@bp.post("/bookings/<int:booking_id>/reject")
+@bp.post("/bookings/<booking_id>/reject")
 def reject(booking_id: int):
     """Turn a pending request down, with an optional reason the booker sees."""
     reader = Reader(json_object({"reason"}, may_be_empty=True))

@@ -33,7 +33,7 @@ def create():
     return {**serialise.feed(feed), "url": url}, 201, {"Location": location}
 
 
-@bp.delete("/feeds/<int:feed_id>")
+@bp.delete("/feeds/<feed_id>")
 def revoke(feed_id: int):
     """Revoke a feed: calendars subscribed to it get nothing more."""
     service.revoke_feed(api_user(), feed_id)

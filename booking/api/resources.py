@@ -48,7 +48,7 @@ def index():
                           limit, offset)
 
 
-@bp.get("/resources/<int:resource_id>")
+@bp.get("/resources/<resource_id>")
 def show(resource_id: int):
     return serialise.resource(service.get_resource(api_user(), resource_id))
 
@@ -68,7 +68,7 @@ def create():
     return serialise.resource(resource), 201, {"Location": location}
 
 
-@bp.patch("/resources/<int:resource_id>")
+@bp.patch("/resources/<resource_id>")
 def update(resource_id: int):
     """Change some fields; the rest stay as they are."""
     body = json_object(FIELD_NAMES)
@@ -81,7 +81,7 @@ def update(resource_id: int):
     return serialise.resource(resource)
 
 
-@bp.get("/resources/<int:resource_id>/free")
+@bp.get("/resources/<resource_id>/free")
 def free(resource_id: int):
     """The free stretches between start and end, and the free slots of slot-based resources."""
     reject_unknown_query({"start", "end", "quantity"})

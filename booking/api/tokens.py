@@ -40,7 +40,7 @@ def index():
             "next": None}
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<token_id>")
 def revoke(token_id: int):
     """Revoke one of the caller's tokens, the one in use included."""
     api_tokens.revoke_token(api_user(), token_id)
