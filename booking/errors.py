@@ -25,10 +25,12 @@ def wants_json() -> bool:
 def _http_error(exc: HTTPException):
     if exc.code is not None and exc.code >= 500:
         db.session.rollback()
+    # Keep headers such as Allow on a 405; the body's own type replaces werkzeug's.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
-        return {"error": code, "message": exc.description}, exc.code
-    return render_template("errors/error.html", error=exc), exc.code
+        return {"error": code, "message": exc.description}, exc.code, headers
+    return render_template("errors/error.html", error=exc), exc.code, headers
 
 
 def _csrf_error(exc: CSRFError):

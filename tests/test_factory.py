@@ -48,3 +48,8 @@ def test_ids_beyond_the_database_range_are_not_found(client, auth, make_user):
     for path in ("/bookings/99999999999999999999999", "/resources/2147483648",
                  "/series/99999999999"):
         assert client.get(path).status_code == 404, path
+
+
+def test_method_not_allowed_says_what_is_allowed(client):
+    response = client.post("/health")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]

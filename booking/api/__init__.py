@@ -6,19 +6,22 @@ import re
 
 from flask import Blueprint, abort
 
-from booking.api import bookings, errors, feeds, openapi, resources, tokens
+from booking.api import bookings, errors, feeds, openapi, resources, series, tokens
 from booking.api.auth import authenticate_request
 from booking.api.parsing import MAX_ID
 from booking.extensions import csrf
+from booking.services.series import SeriesConflict
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-for _child in (tokens.bp, resources.bp, bookings.bp, feeds.bp, openapi.bp):
+for _child in (tokens.bp, resources.bp, bookings.bp, series.bp, feeds.bp, openapi.bp):
     bp.register_blueprint(_child)
     # Flask-WTF looks exemptions up by the nested blueprint's own name.
     csrf.exempt(_child)
 csrf.exempt(bp)
 errors.register(bp)
+# A refused series answers its dates' verdicts as well as the reasons.
+bp.register_error_handler(SeriesConflict, series.series_conflict)
 bp.before_request(authenticate_request)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 
-from booking.api import queries, serialise
+from booking.api import queries, serialise, series
 from booking.api.auth import api_user
 from booking.api.errors import use_zone, use_zone_of
 from booking.api.parsing import (Reader, has_offset, json_object, paging,
@@ -20,8 +20,7 @@ from booking.services.resources import get_resource
 
 bp = Blueprint("bookings", __name__)
 
-#: The keys of one booking. Recurring bookings (issue 7) add "repeat", "on_conflict" and
-#: "dry_run" here and branch in create() before the single-booking path.
+#: The keys of one booking; with "repeat" the body asks for a series (booking.api.series).
 BOOKING_FIELDS = frozenset({"resource_id", "start", "end", "title", "quantity"})
 REQUIRED_FIELDS = frozenset({"resource_id", "start", "end"})
 LIST_FILTERS = frozenset({"resource_id", "start", "end", "mine", "status", "limit", "offset"})
@@ -58,7 +57,9 @@ def show(booking_id: int):
 @bp.post("/bookings")
 def create():
     """Book a resource: 201, or 409 with every reason and the nearest free alternatives."""
-    body = json_object(BOOKING_FIELDS, REQUIRED_FIELDS)
+    body = json_object(BOOKING_FIELDS | series.SERIES_FIELDS, REQUIRED_FIELDS)
+    if series.SERIES_FIELDS & set(body):
+        return series.create_from(body, booking_request(body))
     wanted = booking_request(body)
     booking = service.create_booking(api_user(), wanted)
     location = url_for("api.bookings.show", booking_id=booking.id, _external=True)

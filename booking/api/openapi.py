@@ -62,6 +62,15 @@ def _op(op_id: str, summary: str, tag: str, ok: tuple, errors: tuple, *, params=
     return operation
 
 
+def _with_series_answers(operation: dict) -> dict:
+    """POST /bookings also answers a series: 201 SeriesCreated, or 200 for a dry run."""
+    created = operation["responses"]["201"]["content"]["application/json"]
+    created["schema"] = {"oneOf": [ref("Booking"), ref("SeriesCreated")]}
+    operation["responses"]["200"] = {"description": "dry_run: every date with its verdict",
+                                     "content": _json(ref("SeriesPreview"))}
+    return operation
+
+
 _PAGING = (LIMIT, OFFSET)
 _EMPTY = _body("Empty", required=False)
 
@@ -114,9 +123,11 @@ PATHS = {
                        _query("end", MOMENT_IN), _query("mine", {"type": "boolean"}),
                        _query("status", {"enum": [s.value for s in BookingStatus]}),
                        *_PAGING]),
-        "post": _op("createBooking", "Book a resource", "bookings",
-                    (201, "Booked: confirmed, or pending where approval is needed", "Booking",
-                     LOCATION), (403, 404, 409, 422), body=_body("BookingInput")),
+        "post": _with_series_answers(_op(
+            "createBooking", "Book a resource, or a series of dates with repeat", "bookings",
+            (201, "Booked: confirmed, or pending where approval is needed; a series answers "
+                  "SeriesCreated", "Booking", LOCATION), (403, 404, 409, 422),
+            body=_body("BookingInput"))),
     },
     "/bookings/{booking_id}": {
         "get": _op("getBooking", "One booking (another organisation's only as busy)",
@@ -138,6 +149,30 @@ PATHS = {
                     "bookings", (200, "The rejected booking", "Booking", None),
                     (403, 404, 409, 422), params=[_path_id("booking_id")],
                     body=_body("RejectInput", required=False)),
+    },
+    "/series/{series_id}": {
+        "get": _op("getSeries", "A series with every date and its state", "series",
+                   (200, "The series", "Series", None), (404,), params=[_path_id("series_id")]),
+        "patch": _op("updateSeries", "Change the purpose or time of the dates to come",
+                     "series", (200, "The changed series", "Series", None),
+                     (403, 404, 409, 422), params=[_path_id("series_id")],
+                     body=_body("SeriesPatch")),
+    },
+    "/series/{series_id}/cancel": {
+        "post": _op("cancelSeries", "Cancel the series, or one date and all after it", "series",
+                    (200, "The series", "Series", None), (403, 404, 422),
+                    params=[_path_id("series_id")], body=_body("SeriesCancel", required=False)),
+    },
+    "/series/{series_id}/approve": {
+        "post": _op("approveSeries", "Approve every pending date (the resource's admins)",
+                    "series", (200, "The series", "Series", None), (403, 404, 409, 422),
+                    params=[_path_id("series_id")], body=_EMPTY),
+    },
+    "/series/{series_id}/bookings/{booking_id}/move": {
+        "post": _op("moveSeriesDate", "Move one date of a series", "series",
+                    (200, "The series", "Series", None), (403, 404, 409, 422),
+                    params=[_path_id("series_id"), _path_id("booking_id")],
+                    body=_body("MoveInput")),
     },
     "/feeds": {
         "get": _op("listFeeds", "Your calendar subscriptions", "feeds",

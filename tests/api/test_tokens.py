@@ -120,13 +120,9 @@ def test_revoke_refusals_change_nothing(client, app, world):
     assert snapshot(app) == before
 
 
-# The page. booking/views/__init__.py lists its blueprint in ALL_BLUEPRINTS; until it does,
-# the tests register it themselves.
+# The page at /account/tokens.
 @pytest.fixture
-def page_client(app, client):
-    from booking.views import tokens
-    if "tokens" not in app.blueprints:
-        app.register_blueprint(tokens.bp)
+def page_client(client):
     return client
 
 

@@ -1,0 +1,219 @@
+"""Recurring bookings: book or preview a series, then read and change it as one."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, g, url_for
+from flask_babel import lazy_gettext as _l
+
+from booking.api import queries, serialise
+from booking.api.auth import api_user
+from booking.api.errors import use_zone
+from booking.api.parsing import Reader, json_object, parse_clock
+from booking.exceptions import NotFound
+from booking.extensions import db
+from booking.models import BookingSeries, User
+from booking.permissions import can_see_details
+from booking.scheduling import Frequency, Recurrence
+from booking.services import series as service
+from booking.services.bookings import BookingRequest
+from booking.services.series import OccurrenceVerdict, SeriesConflict, SeriesRequest
+
+bp = Blueprint("series", __name__)
+
+#: What POST /bookings accepts besides one booking's fields.
+SERIES_FIELDS = frozenset({"repeat", "on_conflict", "closures", "dry_run"})
+REPEAT_FIELDS = frozenset({"freq", "interval", "weekdays", "monthly_by", "until", "count", "skip"})
+
+
+def create_from(body: dict[str, Any], first: BookingRequest):
+    """POST /bookings with "repeat": the preview (dry run), the booked series, or 409."""
+    reader = Reader(body)
+    on_conflict = reader.choice("on_conflict", ("fail", "skip"), default="fail")
+    closures = reader.choice("closures", ("report", "skip"), default="report")
+    dry_run = reader.boolean("dry_run", default=False)
+    recurrence = parse_repeat(body.get("repeat"), reader)
+    reader.raise_if_errors()
+    use_zone(_zone(first))
+    request = SeriesRequest(first, recurrence, skip_conflicts=on_conflict == "skip",
+                            skip_closures=closures == "skip")
+    user = api_user()
+    if dry_run:
+        verdicts = service.preview_series(user, request)
+        return {"occurrences": [_verdict(v, g.api_zone) for v in verdicts]}, 200
+    series, booked, skipped = service.create_series(user, request)
+    zone = series.resource.timezone
+    location = url_for("api.series.show", series_id=series.id, _external=True)
+    return ({"series_id": series.id, "bookings": [serialise.booking(user, b) for b in booked],
+             "skipped": [_verdict(v, zone) for v in skipped]}, 201, {"Location": location})
+
+
+def parse_repeat(value: Any, reader: Reader) -> Recurrence | None:
+    """The "repeat" object as a Recurrence, with every mistake reported under repeat.*."""
+    if not isinstance(value, dict):
+        reader.fail("repeat", _l("Give an object such as {\"freq\": \"weekly\", \"count\": 10}."))
+        return None
+    for unknown in sorted(set(value) - REPEAT_FIELDS):
+        reader.fail(f"repeat.{unknown}", _l("There is no such field."))
+    part = Reader(value)
+    freq = part.choice("freq", [f.value for f in Frequency])
+    if "freq" not in value:
+        part.fail("freq", _l("This field is required."))
+    interval = part.integer("interval", high=366, default=1)
+    count = part.integer("count", high=100_000)
+    monthly_by = part.choice("monthly_by", ("date", "weekday"), default="date")
+    weekdays = _weekdays(value.get("weekdays", []), part)
+    until = _date(value["until"], "until", part) if "until" in value else None
+    skip = _dates(value.get("skip", []), part)
+    for name, messages in part.errors.items():
+        reader.errors.setdefault(f"repeat.{name}", messages)
+    if part.errors:
+        return None
+    try:
+        return Recurrence(Frequency(freq), interval=interval, weekdays=weekdays,
+                          monthly_by=monthly_by, until=until, count=count, skip=skip)
+    except ValueError as exc:  # inconsistent combinations, and too many dates
+        reader.fail("repeat", str(exc))
+        return None
+
+
+def _weekdays(value: Any, part: Reader) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value):
+        part.fail("weekdays", _l("Give a list of weekdays from 0 (Monday) to 6 (Sunday)."))
+        return ()
+    return tuple(value)
+
+
+def _date(value: Any, name: str, part: Reader) -> date | None:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 1980 <= day.year <= 2199:
+        part.fail(name, _l("Give a date as YYYY-MM-DD."))
+    return day
+
+
+def _dates(value: Any, part: Reader) -> frozenset[date]:
+    if not isinstance(value, list) or len(value) > 1000:
+        part.fail("skip", _l("Give a list of dates as YYYY-MM-DD."))
+        return frozenset()
+    days = [_date(item, "skip", part) for item in value]
+    return frozenset(d for d in days if d is not None)
+
+
+def _zone(first: BookingRequest) -> str:
+    resource = queries.resource_or_none(first.resource_id)
+    return resource.timezone if resource else "UTC"
+
+
+def _verdict(verdict: OccurrenceVerdict, zone: str) -> dict:
+    return {**serialise.interval(verdict.period, zone), "ok": verdict.ok,
+            "reasons": serialise.reasons(verdict.reasons, zone),
+            "alternatives": [serialise.interval(a, zone) for a in verdict.alternatives]}
+
+
+def series_conflict(exc: SeriesConflict):
+    """409 for a series: the reasons of every refused date, date by date."""
+    db.session.rollback()
+    zone = g.get("api_zone") or "UTC"
+    refused = [v for v in exc.verdicts if not v.ok]
+    return {"error": exc.code, "message": str(exc.message),
+            "reasons": serialise.reasons([r for v in refused for r in v.reasons], zone),
+            "alternatives": [], "occurrences": [_verdict(v, zone) for v in exc.verdicts]}, 409
+
+
+def _visible_series(user: User, series_id: int) -> BookingSeries:
+    series = service.get_series(series_id)
+    if not series.bookings or not can_see_details(user, series.bookings[0]):
+        raise NotFound(_l("No such series."))
+    use_zone(series.resource.timezone)
+    return series
+
+
+def _series(user: User, series: BookingSeries) -> dict:
+    zone = series.resource.timezone
+    return {
+        "id": series.id, "resource_id": series.resource_id, "title": series.title,
+        "timezone": zone, "quantity": series.quantity,
+        "repeat": {"freq": series.freq, "interval": series.interval,
+                   "weekdays": [int(d) for d in series.weekdays.split(",") if d],
+                   "monthly_by": series.monthly_by,
+                   "until": series.until.isoformat() if series.until else None,
+                   "count": series.count, "skip": list(series.skip_dates or [])},
+        "first": {"start": serialise.moment(series.first_start_at, zone),
+                  "end": serialise.moment(series.first_end_at, zone)},
+        "bookings": [serialise.booking(user, b) for b in series.bookings],
+    }
+
+
+@bp.get("/series/<series_id>")
+def show(series_id: int):
+    """A series with every date and its state."""
+    user = api_user()
+    return _series(user, _visible_series(user, series_id))
+
+
+@bp.patch("/series/<series_id>")
+def update(series_id: int):
+    """Change the purpose or the wall-clock time of the dates to come (all or none move)."""
+    user = api_user()
+    _visible_series(user, series_id)
+    body = json_object({"title", "start_time", "end_time"})
+    reader = Reader(body)
+    title = reader.text("title", max_length=300)
+    start_time = end_time = None
+    for name in ("start_time", "end_time"):
+        if name in body:
+            try:
+                value = parse_clock(body[name])
+            except ValueError as exc:
+                reader.fail(name, exc.args[0])
+            else:
+                start_time, end_time = ((value, end_time) if name == "start_time"
+                                        else (start_time, value))
+    reader.raise_if_errors()
+    service.update_series(user, series_id, title=title, start_time=start_time,
+                          end_time=end_time)
+    return _series(user, _visible_series(user, series_id))
+
+
+@bp.post("/series/<series_id>/cancel")
+def cancel(series_id: int):
+    """Cancel the whole series, or from_booking_id and every date after it."""
+    user = api_user()
+    _visible_series(user, series_id)
+    reader = Reader(json_object({"from_booking_id"}, may_be_empty=True))
+    from_id = reader.integer("from_booking_id")
+    reader.raise_if_errors()
+    service.cancel_series(user, series_id, from_booking_id=from_id)
+    return _series(user, _visible_series(user, series_id))
+
+
+@bp.post("/series/<series_id>/approve")
+def approve(series_id: int):
+    """Approve every pending date at once (admins of the resource's organisation)."""
+    user = api_user()
+    _visible_series(user, series_id)
+    json_object((), may_be_empty=True)
+    service.approve_series(user, series_id)
+    return _series(user, _visible_series(user, series_id))
+
+
+@bp.post("/series/<series_id>/bookings/<booking_id>/move")
+def move(series_id: int, booking_id: int):
+    """Move one date of the series; the others stay as they are."""
+    user = api_user()
+    series = _visible_series(user, series_id)
+    if booking_id not in {b.id for b in series.bookings}:
+        raise NotFound(_l("That date is not part of this series."))
+    body = json_object({"start", "end"}, {"start", "end"})
+    reader = Reader(body)
+    start = reader.moment("start", series.resource.timezone)
+    end = reader.moment("end", series.resource.timezone)
+    reader.raise_if_errors()
+    service.move_occurrence(user, booking_id, start, end)
+    return _series(user, _visible_series(user, series_id))
