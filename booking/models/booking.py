@@ -80,7 +80,10 @@ class Booking(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_uid)
+    # Unique and made here, so it also tells SQLAlchemy which inserted row got which id:
+    # the dates of a series then go to the database in a few batched INSERTs, not one each.
+    uid: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_uid,
+                                     insert_sentinel=True)
     resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
