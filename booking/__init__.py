@@ -38,11 +38,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL and SECRET_KEY from the environment win over files."""
+    """Let DATABASE_URL, SECRET_KEY and RATELIMIT_STORAGE_URI from the environment win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
+    if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -24,3 +24,8 @@ BOOTSTRAP_SERVE_LOCAL = True
 API_TOKEN_DAYS = 30
 
 ITEMS_PER_PAGE = 50
+
+# Where rate-limit counters live; with several gunicorn workers use Redis, e.g.
+# redis://127.0.0.1:6379/0 (memory:// would give each worker its own count).
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True

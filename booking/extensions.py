@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +34,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 bootstrap = Bootstrap5()
+# Counters live in RATELIMIT_STORAGE_URI: memory:// counts per process, so production with
+# several workers points it at Redis (see the README).
+limiter = Limiter(get_remote_address, default_limits=[])
+
+#: Password guesses allowed per client address, on the login page and the API alike.
+PASSWORD_ATTEMPTS = "10 per minute; 100 per day"
 
 # The session-level option that asks SQLite for a write lock at BEGIN (see services.locking).
 SQLITE_BEGIN_OPTION = "sqlite_begin"
@@ -47,6 +55,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True,
                      compare_type=True)
     bootstrap.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":

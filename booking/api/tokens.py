@@ -9,12 +9,14 @@ from booking.api import serialise
 from booking.api.auth import api_user, public, unauthorized
 from booking.api.parsing import Reader, json_object, reject_unknown_query
 from booking.exceptions import NotAllowed
+from booking.extensions import PASSWORD_ATTEMPTS, limiter
 from booking.services import accounts, api_tokens
 
 bp = Blueprint("tokens", __name__)
 
 
 @bp.post("/tokens")
+@limiter.limit(PASSWORD_ATTEMPTS)
 @public
 def create():
     """Exchange an e-mail address and password for a bearer token."""

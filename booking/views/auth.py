@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from booking.exceptions import InvalidInput
-from booking.extensions import db, login_manager
+from booking.extensions import PASSWORD_ATTEMPTS, db, limiter, login_manager
 from booking.forms.auth import ChangePasswordForm, LoginForm, SettingsForm
 from booking.models import User
 from booking.services import accounts
@@ -45,6 +45,7 @@ def require_password_change():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_ATTEMPTS, methods=["POST"])
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
