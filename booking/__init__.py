@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import cli, config, errors, extensions, i18n, security, views
 from booking.urls import DatabaseIdConverter
@@ -27,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _ensure_secret_key(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    _trust_proxies(app)
     extensions.init_app(app)
     i18n.init_app(app)
     for bp in views.ALL_BLUEPRINTS:
@@ -38,13 +40,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL, SECRET_KEY and RATELIMIT_STORAGE_URI from the environment win."""
+    """Let DATABASE_URL, SECRET_KEY, RATELIMIT_STORAGE_URI and TRUSTED_PROXIES win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = storage
+    if proxies := os.environ.get("TRUSTED_PROXIES"):
+        app.config["TRUSTED_PROXIES"] = int(proxies)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take client address, scheme and host from their headers.
+
+    Rate limits then count real clients, and feed URLs come out as the public https ones.
+    """
+    if count := int(app.config.get("TRUSTED_PROXIES") or 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -29,3 +29,7 @@ ITEMS_PER_PAGE = 50
 # redis://127.0.0.1:6379/0 (memory:// would give each worker its own count).
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+
+# How many reverse proxies stand in front of the app (0: none). Only then are their
+# X-Forwarded-For/-Proto/-Host headers believed.
+TRUSTED_PROXIES = 0

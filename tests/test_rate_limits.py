@@ -33,3 +33,25 @@ def test_api_tokens_are_throttled_too_and_answer_json(limited_app):
     assert answers[10].status_code == 429
     assert answers[10].get_json()["error"] == "too_many_requests"
     assert "Retry-After" in answers[10].headers
+
+
+def _guesses(client, address: str, count: int) -> list[int]:
+    return [client.post("/login", data={"email": "x@example.org", "password": "guess"},
+                        headers={"X-Forwarded-For": address}).status_code
+            for _ in range(count)]
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(limited_app, tmp_path):
+    # Without TRUSTED_PROXIES the header is ignored: all guesses share the proxy's address.
+    client = limited_app.test_client()
+    assert _guesses(client, "203.0.113.1", 10) == [200] * 10
+    assert _guesses(client, "203.0.113.2", 1) == [429]
+    behind_proxy = create_app({"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False,
+                               "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+                               "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                               "TRUSTED_PROXIES": 1})
+    with behind_proxy.app_context():
+        db.create_all()
+    client = behind_proxy.test_client()
+    assert _guesses(client, "203.0.113.1", 11)[-1] == 429
+    assert _guesses(client, "203.0.113.2", 1) == [200]  # another client, its own count
