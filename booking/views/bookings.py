@@ -18,7 +18,7 @@ from booking.services import bookings as booking_service
 from booking.services import listings
 from booking.timezones import local_to_utc, to_zone
 from booking.urls import is_safe_next, safe_next
-from booking.views.helpers import get_or_404, show_field_errors
+from booking.views.helpers import bookable_resource, get_or_404, show_field_errors
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
@@ -30,7 +30,7 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 def new():
     """Book a resource; a refusal shows every reason and the nearest free times."""
     form = BookingForm(request.form if request.method == "POST" else request.args)
-    resource = _resource_from(form.resource_id.data)
+    resource = bookable_resource(form.resource_id.data)
     if request.method == "GET":
         return _render_form(form, resource)
     if not form.validate():
@@ -48,17 +48,6 @@ def new():
         return _refused(form, resource, exc)
     _flash_created(booking)
     return redirect(safe_next(form.next.data, url_for("bookings.detail", booking_id=booking.id)))
-
-
-def _resource_from(raw_id: str | None) -> Resource:
-    if not raw_id or not str(raw_id).isdigit():
-        abort(404)
-    resource = get_or_404(Resource, int(raw_id))
-    if not resource.is_active:
-        abort(404)
-    if not may_book(current_user, resource):
-        abort(403)
-    return resource
 
 
 def _render_form(form: BookingForm, resource: Resource, refusal: dict | None = None):

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import abort
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from booking.exceptions import InvalidInput
 from booking.extensions import db
+from booking.models import Resource
+from booking.permissions import may_book
 
 T = TypeVar("T")
 
@@ -30,3 +33,15 @@ def get_or_404(model: type[T], ident: int) -> T:
     if obj is None:
         abort(404)
     return obj
+
+
+def bookable_resource(raw_id: str | None) -> Resource:
+    """The active resource a form names, if the signed-in person may book it (else 404/403)."""
+    if not raw_id or not str(raw_id).isdigit() or int(raw_id) > 2**31 - 1:
+        abort(404)
+    resource = get_or_404(Resource, int(raw_id))
+    if not resource.is_active:
+        abort(404)
+    if not may_book(current_user, resource):
+        abort(403)
+    return resource

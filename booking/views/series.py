@@ -15,8 +15,7 @@ from booking.services import series as series_service
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesConflict, SeriesRequest
 from booking.timezones import local_to_utc
-from booking.views.bookings import _resource_from
-from booking.views.helpers import show_field_errors
+from booking.views.helpers import bookable_resource, show_field_errors
 
 bp = Blueprint("series", __name__, url_prefix="/series")
 
@@ -26,7 +25,7 @@ bp = Blueprint("series", __name__, url_prefix="/series")
 def new():
     """Fill in the pattern, preview every date, then book all or only the free ones."""
     form = SeriesForm(request.form if request.method == "POST" else request.args)
-    resource = _resource_from(form.resource_id.data)
+    resource = bookable_resource(form.resource_id.data)
     if request.method == "GET":
         return _render(form, resource)
     if not form.validate():

@@ -119,6 +119,7 @@ def test_unknown_and_unshared_resources(client, auth, make_resource, make_org, l
     private = make_resource(make_org(kind="enterprise"), open_to_all=False)
     assert client.get("/bookings/new?resource_id=999999").status_code == 404
     assert client.get("/bookings/new?resource_id=abc").status_code == 404
+    assert client.get("/bookings/new?resource_id=99999999999999").status_code == 404
     assert client.get(f"/bookings/new?resource_id={private}").status_code == 403
 
 
