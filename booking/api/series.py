@@ -18,7 +18,7 @@ from booking.models import BookingSeries, User
 from booking.permissions import can_see_details
 from booking.scheduling import Frequency, Recurrence
 from booking.services import series as service
-from booking.services.bookings import BookingRequest
+from booking.services.bookings import MAX_TITLE_LENGTH, BookingRequest
 from booking.services.series import OccurrenceVerdict, SeriesConflict, SeriesRequest
 
 bp = Blueprint("series", __name__)
@@ -164,7 +164,7 @@ def update(series_id: int):
     _visible_series(user, series_id)
     body = json_object({"title", "start_time", "end_time"})
     reader = Reader(body)
-    title = reader.text("title", max_length=300)
+    title = reader.text("title", max_length=MAX_TITLE_LENGTH)
     start_time = end_time = None
     for name in ("start_time", "end_time"):
         if name in body:

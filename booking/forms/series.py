@@ -13,6 +13,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from booking.forms import choices
 from booking.forms.bookings import BookingForm
 from booking.scheduling import Frequency, Recurrence
+from booking.services.bookings import MAX_TITLE_LENGTH
 
 WEEKDAY_CHOICES = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
                    (5, _l("Sat")), (6, _l("Sun"))]
@@ -65,7 +66,7 @@ class SeriesForm(BookingForm):
 
 
 class SeriesEditForm(FlaskForm):
-    title = StringField(_l("Purpose"), validators=[Length(max=300)])
+    title = StringField(_l("Purpose"), validators=[Length(max=MAX_TITLE_LENGTH)])
     start_time = TimeField(_l("New start time"), validators=[Optional()])
     end_time = TimeField(_l("New end time"), validators=[Optional()])
 

@@ -25,11 +25,7 @@ def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_
                 offset: int = 0) -> list[Booking]:
     """The person's bookings: upcoming soonest first, past most recent first."""
     stmt = sa.select(Booking).where(Booking.user_id == user.id)
-    if upcoming:
-        stmt = stmt.where(Booking.end_at > now).order_by(Booking.start_at, Booking.id)
-    else:
-        stmt = stmt.where(Booking.end_at <= now).order_by(Booking.start_at.desc(), Booking.id)
-    return list(db.session.scalars(_with_relations(stmt).limit(limit).offset(offset)))
+    return _page(stmt, upcoming=upcoming, now=now, limit=limit, offset=offset)
 
 
 def pending_requests(admin: User) -> list[Booking]:
@@ -47,6 +43,12 @@ def organisation_resource_bookings(admin: User, *, upcoming: bool, now: datetime
     """Bookings of the resources the admin's organisation owns."""
     stmt = (sa.select(Booking).join(Booking.resource)
             .where(Resource.organisation_id == admin.organisation_id))
+    return _page(stmt, upcoming=upcoming, now=now, limit=limit, offset=offset)
+
+
+def _page(stmt: sa.Select, *, upcoming: bool, now: datetime, limit: int,
+          offset: int) -> list[Booking]:
+    """Upcoming bookings soonest first, or past ones most recent first, one page of them."""
     if upcoming:
         stmt = stmt.where(Booking.end_at > now).order_by(Booking.start_at, Booking.id)
     else:

@@ -21,8 +21,8 @@ from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
 from booking.permissions import can_cancel, can_manage_resource
 from booking.scheduling import (BookingRules, Interval, Occupancy, Reason, Recurrence,
                                 RecurrenceTooLong)
-from booking.services.bookings import (BookingRequest, check_may_book, commit_booking,
-                                       occupancies, request_errors)
+from booking.services.bookings import (MAX_TITLE_LENGTH, BookingRequest, check_may_book,
+                                       commit_booking, occupancies, request_errors)
 from booking.services.locking import lock_resource, with_retries
 from booking.timezones import to_zone
 
@@ -161,9 +161,9 @@ def _create_locked(user: User, request: SeriesRequest, now: datetime):
     refused = [v for v in verdicts if not v.ok and v not in skipped]
     accepted = [v for v in verdicts if v.ok]
     if refused or not accepted:
-        _add_alternatives(rules, verdicts, sorted(occupancies(resource, rules.occupied(
-            Interval(periods[0].start - timedelta(days=2), periods[-1].end + timedelta(days=2)))),
-            key=lambda o: o.period.start), request.first.quantity, now)
+        # Only a refusal needs alternatives: judge again, this time looking around each date.
+        verdicts = judge(resource, rules, periods, request.first.quantity, now,
+                         with_alternatives=True)
         db.session.rollback()
         raise SeriesConflict(verdicts)
     series = _new_series(user, resource, request)
@@ -288,8 +288,8 @@ def update_series(user: User, series_id: int, *, title: str | None = None,
     series = get_series(series_id)
     if not _may_handle(user, series):
         raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
-    if title is not None and len(title) > 300:
-        raise InvalidInput({"title": _l("Use at most %(n)d characters.", n=300)})
+    if title is not None and len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput({"title": _l("Use at most %(n)d characters.", n=MAX_TITLE_LENGTH)})
     if (start_time is None) != (end_time is None):
         raise InvalidInput({"start_time": _l("Give both the new start and end time.")})
     if start_time is not None and end_time <= start_time:
