@@ -86,11 +86,17 @@ def _validated(user: User, request: SeriesRequest, now: datetime) -> None:
 
 
 def judge(resource: Resource, rules: BookingRules, periods: list[Interval], quantity: int,
-          now: datetime, *, with_alternatives: bool) -> list[OccurrenceVerdict]:
-    """Check every date against every rule with one read of what occupies the resource."""
+          now: datetime, *, with_alternatives: bool,
+          excluding: frozenset[int] = frozenset()) -> list[OccurrenceVerdict]:
+    """Check every date against every rule with one read of what occupies the resource.
+
+    *periods* are in time order; bookings in *excluding* (those being re-timed) are ignored.
+    """
     whole = rules.occupied(Interval(periods[0].start, periods[-1].end))
     search = timedelta(days=ALTERNATIVE_SEARCH_DAYS if with_alternatives else 0)
-    taken = sorted(occupancies(resource, Interval(whole.start - search, whole.end + search)),
+    taken = sorted((o for o in occupancies(resource, Interval(whole.start - search,
+                                                              whole.end + search))
+                    if o.booking_id not in excluding),
                    key=lambda o: o.period.start)
     # The series' own dates join `taken` as they are accepted; a daylight-saving night can
     # make one of them an hour longer than the first.
@@ -318,26 +324,25 @@ def _update_locked(series_id, title, start_time, end_time, now) -> BookingSeries
 
 def _retime(resource, rules, bookings: list[Booking], start_time: time, end_time: time,
             now: datetime) -> None:
-    moving = {b.id for b in bookings}
-    verdicts = []
-    for booking in bookings:
-        day = to_zone(booking.start_at, resource.timezone).date()
-        period = Interval(scheduling.at_local(day, start_time, rules.zone),
-                          scheduling.at_local(day, end_time, rules.zone))
-        others = [o for o in occupancies(resource, rules.occupied(period))
-                  if o.booking_id not in moving]
-        reasons = scheduling.check_booking(rules, period, quantity=booking.quantity,
-                                           occupying=others, now=now)
-        verdicts.append(OccurrenceVerdict(period, reasons))
-        if not reasons:
-            occupied = rules.occupied(period)
-            booking.start_at, booking.end_at = period.start, period.end
-            booking.occupied_start_at, booking.occupied_end_at = occupied.start, occupied.end
-            booking.original_start_at = period.start
-            booking.sequence += 1
+    """Give each date the new wall-clock times, all of them checked with one read, or none."""
+    if not bookings:
+        return
+    bookings = sorted(bookings, key=lambda b: b.start_at)
+    periods = [Interval(scheduling.at_local(day, start_time, rules.zone),
+                        scheduling.at_local(day, end_time, rules.zone))
+               for day in (to_zone(b.start_at, resource.timezone).date() for b in bookings)]
+    # A series' dates all take the same number of places.
+    verdicts = judge(resource, rules, periods, bookings[0].quantity, now,
+                     with_alternatives=False, excluding=frozenset(b.id for b in bookings))
     if any(not v.ok for v in verdicts):
         db.session.rollback()
         raise SeriesConflict(verdicts)
+    for booking, period in zip(bookings, periods):
+        occupied = rules.occupied(period)
+        booking.start_at, booking.end_at = period.start, period.end
+        booking.occupied_start_at, booking.occupied_end_at = occupied.start, occupied.end
+        booking.original_start_at = period.start
+        booking.sequence += 1
 
 
 def approve_series(user: User, series_id: int, *, now: datetime | None = None) -> list[Booking]:

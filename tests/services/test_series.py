@@ -171,3 +171,18 @@ def test_approval_needing_series_is_approved_as_a_whole(app, world, make_resourc
             service.approve_series(_user(world["teacher"]), series.id)
         approved = service.approve_series(_user(world["admin"]), series.id)
         assert {b.status for b in approved} == {BookingStatus.CONFIRMED} and len(approved) == 3
+
+
+def test_retiming_into_a_clash_moves_no_date(app, world, make_booking):
+    clash = FIRST + timedelta(weeks=2, hours=2)  # 16:00 on the third Tuesday
+    make_booking(world["lab"], world["rival"], clash, clash + timedelta(hours=1))
+    with app.app_context():
+        series, booked, _ = service.create_series(_user(world["teacher"]),
+                                                  _weekly(world["lab"], count=4), now=NOW)
+        before = [(b.id, b.start_at) for b in booked]
+        with pytest.raises(SeriesConflict) as refused:
+            service.update_series(_user(world["teacher"]), series.id, start_time=time(15),
+                                  end_time=time(17), now=NOW)
+        assert [v.ok for v in refused.value.verdicts] == [True, True, False, True]
+        assert [(b.id, b.start_at) for b in
+                (db.session.get(Booking, i) for i, _ in before)] == before
