@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from booking import scheduling
 from booking.scheduling import Interval, Reason
+
+
+def format_day(moment: datetime, zone: str, skeleton: str = "yMMMEd") -> str:
+    """The local date of *moment* from the reader's locale data: "Wed, 2 Dec 2026", "2026年12月2日周三"."""
+    return format_skeleton(skeleton, moment.astimezone(ZoneInfo(zone)).date(), locale=get_locale())
 
 
 def format_moment(moment: datetime, zone: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from flask_login import current_user, login_required
 from booking.db_types import utcnow
 from booking.exceptions import Conflict, InvalidInput, StateConflict
 from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
-from booking.messages import describe, format_span
+from booking.messages import describe, format_day, format_moment, format_span
 from booking.models import Booking, BookingStatus, Resource
 from booking.permissions import can_cancel, can_decide, can_see_details, may_book
 from booking.scheduling import Interval
@@ -199,8 +201,21 @@ def free_slots_for(resource: Resource) -> list:
 
 
 @bp.app_template_filter("local")
-def local_time(moment, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(moment, zone: str, fmt: str | None = None) -> str:
+    """A moment in *zone*: date and time in the reader's language, or digits in *fmt*.
+
+    Only digits go through strftime, which knows English names alone.
+    """
+    if fmt is None:
+        return format_moment(moment, zone)
+    if re.search(r"%[aAbBcpx]", fmt):
+        raise ValueError(f"{fmt!r} would print English names; use local_date")
     return to_zone(moment, zone).strftime(fmt)
+
+
+@bp.app_template_filter("local_date")
+def local_date(moment, zone: str, skeleton: str = "yMMMEd") -> str:
+    return format_day(moment, zone, skeleton)
 
 
 def slot_link(resource: Resource, period: Interval, **extra) -> str:
