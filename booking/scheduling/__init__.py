@@ -7,14 +7,15 @@ from booking.scheduling.availability import WeeklyWindow, at_local
 from booking.scheduling.intervals import Interval, intersect, merge, require_aware, subtract
 from booking.scheduling.reasons import (
     CAPACITY_EXCEEDED, CLOSED, CONFLICT, INVALID_QUANTITY, OFF_SLOT_GRID, OUTSIDE_AVAILABILITY,
-    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Reason,
+    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Clash, Reason,
 )
 from booking.scheduling.recurrence import (
     MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong, to_rrule_string,
 )
 from booking.scheduling.rules import (
     DEFAULT_MAX_MINUTES, BookingRules, Closure, available_periods, check_booking,
-    longest_booking, max_booking_length, places_left, shortest_booking,
+    earliest_start, latest_start, longest_booking, max_booking_length, places_left,
+    shortest_booking,
 )
 from booking.scheduling.usage import Occupancy
 
@@ -22,9 +23,10 @@ __all__ = [
     "CAPACITY_EXCEEDED", "CLOSED", "CONFLICT", "DEFAULT_MAX_MINUTES", "INVALID_QUANTITY",
     "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY", "REASON_CODES",
     "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
-    "BookingRules", "Closure", "Frequency", "Interval", "Occupancy", "Reason", "Recurrence",
+    "BookingRules", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason", "Recurrence",
     "RecurrenceTooLong", "Slot", "WeeklyWindow",
-    "at_local", "available_periods", "check_booking", "find_alternatives", "free_intervals",
+    "at_local", "available_periods", "check_booking", "earliest_start", "find_alternatives",
+    "free_intervals", "latest_start",
     "free_slots", "intersect", "longest_booking", "max_booking_length", "merge", "places_left",
     "require_aware", "shortest_booking", "subtract", "to_rrule_string",
 ]

@@ -35,3 +35,13 @@ class Reason:
     booking_ids: tuple[int, ...] = ()  # the bookings that clash
     limit: int | None = None
     detail: str = ""  # the closure's reason, as its owner wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class Clash:
+    """A booking that stands in the way, as the person refused may know it."""
+
+    booking_id: int
+    period: Interval  # the booking's own times, without the buffers around it
+    mine: bool = False  # the refused person's own booking
+    pending: bool = False  # still awaiting approval

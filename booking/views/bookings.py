@@ -12,12 +12,13 @@ from flask_login import current_user, login_required
 from booking.db_types import utcnow
 from booking.exceptions import Conflict, InvalidInput, StateConflict
 from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
-from booking.messages import describe, format_day, format_moment, format_span
+from booking.messages import Refused, describe, format_day, format_moment, format_span
 from booking.models import Booking, BookingStatus, Resource
 from booking.permissions import can_cancel, can_decide, can_see_details, may_book
 from booking.scheduling import Interval
 from booking.services import bookings as booking_service
 from booking.services import listings
+from booking.services.clashes import clashes
 from booking.timezones import local_to_utc, to_zone
 from booking.urls import is_safe_next, safe_next
 from booking.views.helpers import bookable_resource, get_or_404, show_field_errors
@@ -67,9 +68,12 @@ def _refused(form: BookingForm, resource: Resource, exc: Conflict):
 
 def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> dict:
     """A refusal as plain data: sentences, and alternatives as local wall-clock times."""
+    refused = refusal_context(exc.reasons, resource, Interval(
+        local_to_utc(form.start.data, resource.timezone),
+        local_to_utc(form.end.data, resource.timezone)))
     return {
         "resource_id": resource.id,
-        "messages": [describe(reason, resource.timezone) for reason in exc.reasons]
+        "messages": [describe(reason, resource.timezone, refused) for reason in exc.reasons]
                     or [exc.message or _("This time cannot be booked.")],
         "alternatives": [[to_zone(alt.start, resource.timezone).strftime(LOCAL_FORMAT),
                           to_zone(alt.end, resource.timezone).strftime(LOCAL_FORMAT)]
@@ -78,6 +82,12 @@ def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> di
         "title": form.title.data or "",
         "quantity": form.quantity.data or 1,
     }
+
+
+def refusal_context(reasons, resource: Resource, period: Interval) -> Refused:
+    """What the sentences of a refusal of *period* may name: the clashes, the buffers."""
+    return Refused(period, clashes(reasons, current_user), resource.buffer_before_minutes,
+                   resource.buffer_after_minutes)
 
 
 def _flash_created(booking: Booking) -> None:

@@ -82,7 +82,7 @@ def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> S
 
 
 def _render(form, resource, *, verdicts=None, series_request=None, refused=False):
-    preview = (series_preview(verdicts, series_request, resource)
+    preview = (series_preview(verdicts, series_request, resource, current_user)
                if verdicts is not None and series_request is not None else None)
     return render_template("series/new.html", form=form, resource=resource, preview=preview,
                            refused=refused)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from booking.messages import describe
-from booking.models import Resource
+from booking.messages import Refused, describe
+from booking.models import Resource, User
 from booking.scheduling import Interval
+from booking.services.clashes import clashes
 from booking.services.series import OccurrenceVerdict, SeriesRequest
 from booking.timezones import to_zone
 
@@ -48,20 +49,24 @@ class Preview:
 
 
 def series_preview(verdicts: list[OccurrenceVerdict], request: SeriesRequest,
-                   resource: Resource) -> Preview:
+                   resource: Resource, person: User) -> Preview:
     """Join the verdicts with the dates the person left out, in date order."""
     zone = resource.timezone
-    rows = [_row(verdict, zone, skip_closures=request.skip_closures) for verdict in verdicts]
+    found = clashes([r for v in verdicts for r in v.reasons], person)
+    rows = [_row(verdict, zone, Refused(verdict.period, found, resource.buffer_before_minutes,
+                                        resource.buffer_after_minutes),
+                 skip_closures=request.skip_closures) for verdict in verdicts]
     first_day = to_zone(request.first.start, zone).date()
     rows += [PreviewRow(day, SKIPPED)
              for day in request.recurrence.dates(first_day) if day in request.recurrence.skip]
     return Preview(sorted(rows, key=lambda row: row.day))
 
 
-def _row(verdict: OccurrenceVerdict, zone: str, *, skip_closures: bool) -> PreviewRow:
+def _row(verdict: OccurrenceVerdict, zone: str, refused: Refused, *,
+         skip_closures: bool) -> PreviewRow:
     day = to_zone(verdict.period.start, zone).date()
     if verdict.ok:
         return PreviewRow(day, FREE, verdict.period)
     state = CLOSED_LEFT_OUT if skip_closures and verdict.closed_only else REFUSED
-    return PreviewRow(day, state, verdict.period, [describe(r, zone) for r in verdict.reasons],
+    return PreviewRow(day, state, verdict.period, [describe(r, zone, refused) for r in verdict.reasons],
                       verdict.alternatives)

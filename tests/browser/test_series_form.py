@@ -73,7 +73,7 @@ def test_preview_shows_left_out_and_refused_dates_and_books_only_the_free_ones(
         rows = page.locator("table.series-preview tbody tr")
         expect(rows).to_have_count(4)  # the left-out date is shown too
         expect(page.locator("#preview-heading")).to_have_text("2 of 3 dates are free")
-        expect(rows.nth(1)).to_contain_text("Already booked")
+        expect(rows.nth(1)).to_contain_text("You have already booked")
         expect(rows.nth(2)).to_contain_text("Left out")
         expect(page.get_by_role("button", name=re.compile("^Book these"))).to_have_count(0)
         page.get_by_role("button", name="Book the 2 free dates").click()
