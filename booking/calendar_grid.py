@@ -145,8 +145,13 @@ class NotYet:
     moment: datetime
 
 
-def not_yet(rules: BookingRules, opening: Sequence[Interval], now: datetime) -> NotYet | None:
-    """Why open time still to come offers nothing, when the booking window alone explains it."""
+def not_yet(rules: BookingRules, opening: Sequence[Interval], now: datetime,
+            first_free: datetime | None = None) -> NotYet | None:
+    """Why open time still to come offers nothing, when the booking window alone explains it.
+
+    *first_free* is the first free start after the notice period, where the caller knows it:
+    the notice then reads "bookable from" that time rather than from the notice's own end.
+    """
     ahead = [part for part in opening if part.end > now]
     if not ahead:
         return None
@@ -155,7 +160,7 @@ def not_yet(rules: BookingRules, opening: Sequence[Interval], now: datetime) -> 
     starts = [max(part.start, earliest) for part in ahead
               if part.end - max(part.start, earliest) >= shortest]
     if not starts:
-        return NotYet(NOTICE, earliest)
+        return NotYet(NOTICE, first_free or earliest)
     latest = latest_start(rules, now)
     if latest is not None and all(start > latest for start in starts):
         return NotYet(HORIZON, starts[0] - timedelta(days=rules.horizon_days))
@@ -234,6 +239,15 @@ class FreeTime:
             places = places_left(self.rules, wanted, self.occupying)
         return Proposal(start, end, local_text(start, self.zone), local_text(end, self.zone),
                         places, ambiguous=start.astimezone(self.zone).fold == 1)
+
+    def first_start_from(self, moment: datetime) -> datetime | None:
+        """The first moment from *moment* on at which a booking can start, within the span."""
+        index = max(bisect.bisect_right(self._starts, moment) - 1, 0)
+        for stretch in self.stretches[index:]:
+            start = max(stretch.start, moment)
+            if stretch.end - start >= self.shortest and self._may_start(start):
+                return start
+        return None
 
     def places_during(self, window: Interval) -> int | None:
         """For capacity > 1: the places free all through *window* (None for capacity 1)."""
@@ -639,7 +653,8 @@ def _summarise(cell: MonthDay, period: Interval, rules: BookingRules, free: Free
     cell.free_slots = free.slots_in(period) if free.slot_based else None
     cell.first_free = free.proposal_within(period)
     if cell.first_free is None:
-        cell.not_yet = not_yet(rules, opening, now)
+        cell.not_yet = not_yet(rules, opening, now,
+                               free.first_start_from(earliest_start(rules, now)))
     if rules.capacity > 1 and opening:
         cell.places_left = min(places_left(rules, part, occupying) for part in opening)
 
@@ -785,7 +800,8 @@ def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineC
     elif opening and period.end <= now:
         cell.state = "past"
     elif opening:
-        cell.not_yet = not_yet(rules, opening, now)
+        cell.not_yet = not_yet(rules, opening, now,
+                               free.first_start_from(earliest_start(rules, now)))
         cell.state = "busy" if cell.not_yet is None else "not-yet"
     return cell
 

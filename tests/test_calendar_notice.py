@@ -94,3 +94,10 @@ def test_an_empty_day_offers_a_time_or_says_why_not_as_check_booking_does(notice
         assert cell.not_yet is not None
         wanted = scheduling.TOO_SOON if cell.not_yet.kind == NOTICE else scheduling.TOO_FAR_AHEAD
         assert all(wanted in codes for codes in verdicts.values())
+
+
+def test_bookable_from_names_the_first_open_time_after_the_notice():
+    rules = weekdays(9, 18, notice_minutes=44 * 60)  # the notice ends at 06:00 on Wednesday
+    grid = month_grid(2027, 3, "Asia/Shanghai", bookings=[], rules=rules, now=NOW)
+    tuesday = day_of(grid, date(2027, 3, 2))
+    assert tuesday.not_yet == NotYet(NOTICE, local(SHANGHAI, 2027, 3, 3, 9))
