@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from booking.extensions import db
 from booking.models import AvailabilityWindow, Booking, BookingStatus, Organisation, Resource, User
-from tests.browser.pages import english_weekdays, expect, new_context, sign_in
+from tests.browser.pages import axe_violations, english_weekdays, expect, new_context, sign_in
 from tests.browser.test_calendar_browser import SHANGHAI, next_monday
 from tests.conftest import PASSWORD, password_hash
 
@@ -76,6 +76,7 @@ def test_preview_shows_left_out_and_refused_dates_and_books_only_the_free_ones(
         expect(rows.nth(1)).to_contain_text("You have already booked")
         expect(rows.nth(2)).to_contain_text("Left out")
         expect(page.get_by_role("button", name=re.compile("^Book these"))).to_have_count(0)
+        assert axe_violations(page) == []
         page.get_by_role("button", name="Book the 2 free dates").click()
         expect(page.locator(".alert-success")).to_contain_text("Booked 2 dates. 1 date was left out.")
         assert statuses(browser_app, labs["lab"]) == [BookingStatus.CONFIRMED] * 2
@@ -108,7 +109,7 @@ def test_a_series_needing_approval_says_it_is_requested_in_chinese_dates(
         open_form(page, live_server, labs["studio"])
         page.locator("button[value=preview]").click()
         expect(page.locator("table.series-preview tbody tr")).to_have_count(4)
-        assert english_weekdays(page) == []
+        assert english_weekdays(page) == [] and axe_violations(page) == []
         page.locator("button[value=book]").click()
         expect(page.locator(".alert-success")).to_contain_text("Haibin Animation Studio")
         assert statuses(browser_app, labs["studio"]) == [BookingStatus.PENDING] * 4
