@@ -17,7 +17,7 @@ from booking.scheduling import Clash, Interval, Reason
 
 
 def format_day(moment: datetime, zone: str, skeleton: str = "yMMMEd") -> str:
-    """The local date of *moment* from the reader's locale data: "Wed, 2 Dec 2026", "2026年12月2日周三"."""
+    """The local date of *moment* from the reader's locale data ("Wed, Dec 2, 2026")."""
     return format_skeleton(skeleton, moment.astimezone(ZoneInfo(zone)).date(), locale=get_locale())
 
 

@@ -68,5 +68,5 @@ def _row(verdict: OccurrenceVerdict, zone: str, refused: Refused, *,
     if verdict.ok:
         return PreviewRow(day, FREE, verdict.period)
     state = CLOSED_LEFT_OUT if skip_closures and verdict.closed_only else REFUSED
-    return PreviewRow(day, state, verdict.period, [describe(r, zone, refused) for r in verdict.reasons],
-                      verdict.alternatives)
+    reasons = [describe(r, zone, refused) for r in verdict.reasons]
+    return PreviewRow(day, state, verdict.period, reasons, verdict.alternatives)

@@ -45,8 +45,8 @@ def booth(browser_app) -> dict:
         return {"id": booth.id, "tuesday": tuesday}
 
 
-@pytest.mark.parametrize("locale, bookable_from, fully", [("en-GB", "Bookable from", "Fully booked"),
-                                                          ("zh-CN", "可预约", "已约满")])
+@pytest.mark.parametrize("locale, bookable_from, fully", [
+    ("en-GB", "Bookable from", "Fully booked"), ("zh-CN", "可预约", "已约满")])
 def test_days_inside_the_notice_period_say_when_they_become_bookable(
         browser, live_server, booth, locale, bookable_from, fully):
     context = new_context(browser, locale=locale)

@@ -78,7 +78,8 @@ def test_preview_shows_left_out_and_refused_dates_and_books_only_the_free_ones(
         expect(page.get_by_role("button", name=re.compile("^Book these"))).to_have_count(0)
         assert axe_violations(page) == []
         page.get_by_role("button", name="Book the 2 free dates").click()
-        expect(page.locator(".alert-success")).to_contain_text("Booked 2 dates. 1 date was left out.")
+        expect(page.locator(".alert-success")).to_contain_text(
+            "Booked 2 dates. 1 date was left out.")
         assert statuses(browser_app, labs["lab"]) == [BookingStatus.CONFIRMED] * 2
     finally:
         context.close()
