@@ -107,7 +107,8 @@ def library_only(rows: list[tuple]) -> bytes:
 def render(bookings, cache):
     return ical.feed_to_ical(bookings, name="Lab 3, Building 2", host=HOST,
                              link=lambda b: f"https://{HOST}/bookings/{b.id}",
-                             show_details=lambda b: True, zone="Europe/Berlin", cache=cache)
+                             show_details=lambda b: True, zone="Europe/Berlin",
+                             window=feeds.feed_window(utcnow()), cache=cache)
 
 
 def once(action) -> float:

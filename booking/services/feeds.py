@@ -138,6 +138,11 @@ def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> Fee
     return FeedState(fingerprint, max(c for c in candidates if c is not None))
 
 
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    """The span a feed shows at *now*: 90 days back, 365 ahead."""
+    return now - WINDOW_BACK, now + WINDOW_AHEAD
+
+
 def shows_details(feed: CalendarFeed, booking: Booking) -> bool:
     """Purpose and link only for those the app would show them to; others see "Busy"."""
     return can_see_details(feed.user, booking)
@@ -183,9 +188,9 @@ def _params(feed: CalendarFeed, now: datetime) -> dict | None:
         who = feed.resource.id
     else:
         return None
-    start = now - WINDOW_BACK
+    start, end = feed_window(now)
     # No booking is longer than MAX_LENGTH: "earliest" bounds the index range read.
-    return {"who": who, "start": start, "end": now + WINDOW_AHEAD,
+    return {"who": who, "start": start, "end": end,
             "earliest": start - MAX_LENGTH, "grace": now - CANCELLED_GRACE}
 
 

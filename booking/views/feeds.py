@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
-from booking import ical
+from booking import ical, ical_import
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput
 from booking.models import CalendarFeed, FeedScope, Resource
@@ -122,9 +122,9 @@ def import_closures(resource_id: int):
         abort(403)
     form = ImportForm()
     if form.validate_on_submit():
-        data = form.file.data.read(ical.MAX_IMPORT_BYTES + 1)
+        data = form.file.data.read(ical_import.MAX_IMPORT_BYTES + 1)
         try:
-            closures = ical.parse_closures(data, resource.timezone, now=utcnow())
+            closures = ical_import.parse_closures(data, resource.timezone, now=utcnow())
             added = resource_service.add_closures(current_user, resource.id, closures)
         except InvalidInput as exc:
             show_field_errors(form, exc)
@@ -132,8 +132,8 @@ def import_closures(resource_id: int):
             flash(_import_message(added, len(closures)), "success")
             return redirect(_resource_page(resource))
     return render_template("feeds/import.html", form=form, resource=resource,
-                           max_kb=ical.MAX_IMPORT_BYTES // 1024,
-                           max_events=ical.MAX_IMPORT_EVENTS), 422 if form.errors else 200
+                           max_kb=ical_import.MAX_IMPORT_BYTES // 1024,
+                           max_events=ical_import.MAX_IMPORT_EVENTS), 422 if form.errors else 200
 
 
 def uid_host() -> str:
@@ -151,7 +151,7 @@ def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
     return ical.feed_to_ical(
         bookings, name=service.feed_name(found), host=host, link=_booking_links(),
         show_details=lambda b: service.shows_details(found, b), zone=service.feed_zone(found),
-        cache=events, locale=locale)
+        window=service.feed_window(now), cache=events, locale=locale)
 
 
 def _booking_links():
