@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -19,7 +17,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
-from booking import ical, ical_import
+from booking import ical, ical_import, links
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput
 from booking.models import CalendarFeed, FeedScope, Resource
@@ -30,7 +28,6 @@ from booking.views.helpers import get_or_404, show_field_errors
 
 bp = Blueprint("feeds", __name__)
 
-_HOSTNAME = re.compile(r"[a-z0-9.-]{1,253}")
 _FEED_HEADERS = {
     # Private data behind a secret URL: no shared caches, no referrers, no search engines.
     "Cache-Control": "private, no-cache",
@@ -54,10 +51,11 @@ def feed(token: str):
         return _feed_not_found()
     now = utcnow()
     locale = found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    host = uid_host()
+    host = links.uid_domain()
     # The subscriber's language, never the fetching program's Accept-Language or session.
     with force_locale(locale):
-        state = service.feed_state(found, now=now, context=(host, request.url_root, locale))
+        state = service.feed_state(found, now=now,
+                                   context=(host, links.public_address(), locale))
         cache = _feed_cache()
         etag = cache.etag(state.fingerprint)
         if etag is not None and _not_modified(etag, state.last_modified, now):
@@ -108,9 +106,12 @@ def revoke(feed_id: int):
 def booking_ics(booking_id: int):
     """One booking as an .ics file to import into a calendar."""
     booking = service.get_visible_booking(current_user, booking_id)
-    body = ical.booking_to_ical(booking, host=uid_host(), link=_booking_links()(booking))
+    body = ical.booking_to_ical(booking, host=links.uid_domain(),
+                                link=_booking_links()(booking))
     return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"'})
+        "Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"',
+        # One person's booking: no shared cache and no browser cache keeps a copy.
+        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/resources/<int:resource_id>/closures/import", methods=["GET", "POST"])
@@ -136,15 +137,6 @@ def import_closures(resource_id: int):
                            max_events=ical_import.MAX_IMPORT_EVENTS), 422 if form.errors else 200
 
 
-def uid_host() -> str:
-    """The domain in every UID: configured, else this site's host name (never a port)."""
-    configured = current_app.config.get("ICAL_UID_DOMAIN") or current_app.config.get(
-        "SERVER_NAME")
-    host = (urlsplit(f"//{configured or request.host}").hostname or "").lower()
-    # The Host header is the client's text; only a plain host name goes into UIDs.
-    return host if _HOSTNAME.fullmatch(host) else "localhost"
-
-
 def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
                  events: ical.EventCache) -> bytes:
     bookings = service.feed_bookings(found, now=now)
@@ -157,7 +149,7 @@ def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
 def _booking_links():
     """A function giving each booking's page URL, built once rather than per booking."""
     try:
-        sample = url_for("bookings.detail", booking_id=1, _external=True)
+        sample = links.public_url("bookings.detail", booking_id=1)
     except BuildError:
         return lambda _booking: None
     prefix, _sep, suffix = sample.rpartition("/1")
@@ -193,7 +185,7 @@ def _index_page(*, shown: CalendarFeed | None = None, token: str | None = None,
                 errors: list[str] = (), status: int = 200):
     new_url = webcal_url = None
     if token is not None:
-        new_url = url_for("feeds.feed", token=token, _external=True)
+        new_url = links.public_url("feeds.feed", token=token)
         webcal_url = "webcal://" + new_url.split("://", 1)[1]
     resources = service.resource_choices(current_user)
     managed = [r for r in resources if can_manage_resource(current_user, r)]

@@ -274,8 +274,9 @@ def test_subscribe_shows_the_address_once(app, client, auth, world):
         assert words in page.data
     created = client.post("/feeds/", data={"scope": "me"})
     assert created.status_code == 201
-    https = re.search(rb'value="(http://localhost/feeds/[A-Za-z0-9_-]{43}\.ics)"', created.data)
-    webcal = re.search(rb'value="(webcal://localhost/feeds/[A-Za-z0-9_-]{43}\.ics)"',
+    https = re.search(rb'value="(http://localhost:5000/feeds/[A-Za-z0-9_-]{43}\.ics)"',
+                      created.data)
+    webcal = re.search(rb'value="(webcal://localhost:5000/feeds/[A-Za-z0-9_-]{43}\.ics)"',
                        created.data)
     assert https and webcal and webcal.group(1)[9:] == https.group(1)[7:]
     assert b"data-copy" in created.data and b"readonly" in created.data
@@ -331,6 +332,8 @@ def test_booking_download(app, client, auth, world, make_booking, tmp_path):
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="booking-{booking_id}.ics"'
+    # One person's booking: kept by no cache, shared or not (issue 11).
+    assert response.headers["Cache-Control"] == "private, no-store"
     cal = icalendar.Calendar.from_ical(response.data)
     (event,) = cal.walk("VEVENT")
     assert str(cal["METHOD"]) == "PUBLISH"
