@@ -24,6 +24,9 @@ from booking.models import Booking, BookingStatus
 from booking.vtimezone import vtimezone
 
 PRODID = "-//Consortium booking//Resource booking 1.0//EN"
+#: Raise when the same bookings come out differently, so that feeds' Last-Modified moves
+#: (services.feed_state) and clients sending only If-Modified-Since fetch them again.
+OUTPUT_VERSION = 2
 REFRESH_INTERVAL = timedelta(hours=1)
 
 # Control characters (TAB and LF are handled before) and lone surrogates, which a JSON client
@@ -175,7 +178,8 @@ def _event_bytes(booking: Booking, host: str, url: str | None, show_details: boo
     # Every value the event is made of, so a stale event can never be served.
     key = (booking.id, booking.uid, booking.updated_at, booking.created_at, booking.sequence,
            booking.status, booking.start_at, booking.end_at, booking.title, booking.quantity,
-           resource.name, resource.location, resource.timezone, show_details, host, url, locale)
+           resource.name, resource.location, resource.timezone, resource.calendar_changed_at,
+           show_details, host, url, locale)
     event = cache.get(key)
     if event is None:
         event = booking_event(booking, host=host, url=url, show_details=show_details,
@@ -190,13 +194,14 @@ def booking_event(booking: Booking, *, host: str, url: str | None, show_details:
     resource = booking.resource
     zone = zone_of(resource.timezone)
     event = icalendar.Event()
+    revised = revised_at(booking)
     event.add("uid", f"booking-{booking.uid}@{host}")
-    event.add("dtstamp", booking.updated_at)
+    event.add("dtstamp", revised)
     start, end = _period(booking.start_at, booking.end_at, zone)
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("created", booking.created_at)
-    event.add("last-modified", booking.updated_at)
+    event.add("last-modified", revised)
     event.add("sequence", booking.sequence)
     event.add("status", _STATUS[booking.status])
     ended = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
@@ -214,6 +219,12 @@ def booking_event(booking: Booking, *, host: str, url: str | None, show_details:
     if url:
         event.add("url", url)
     return event
+
+
+def revised_at(booking: Booking) -> datetime:
+    """When the event last changed: the booking, or its resource's name, place or zone."""
+    renamed = booking.resource.calendar_changed_at
+    return booking.updated_at if renamed is None else max(booking.updated_at, renamed)
 
 
 def _period(start_at: datetime, end_at: datetime, zone: ZoneInfo) -> tuple[date, date]:

@@ -23,6 +23,7 @@ from booking.exceptions import InvalidInput
 from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
+from booking.services.feed_state import feed_state
 from booking.services import resources as resource_service
 from booking.views.helpers import get_or_404, show_field_errors
 
@@ -54,8 +55,7 @@ def feed(token: str):
     host = links.uid_domain()
     # The subscriber's language, never the fetching program's Accept-Language or session.
     with force_locale(locale):
-        state = service.feed_state(found, now=now,
-                                   context=(host, links.public_address(), locale))
+        state = feed_state(found, now=now, context=(host, links.public_address(), locale))
         cache = _feed_cache()
         etag = cache.etag(state.fingerprint)
         if etag is not None and _not_modified(etag, state.last_modified, now):
