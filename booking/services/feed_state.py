@@ -1,12 +1,13 @@
 """What a conditional feed request needs without rendering: a fingerprint and Last-Modified.
 
 This is the path of a 304, kept apart and small: after finding the feed it runs one narrow
-query over the feed's bookings and hashes the rows, and writes only when the content changed.
+query over the feed's bookings and hashes the rows; only when the content changed does it read
+the newest change times and write them.
 
 - The **fingerprint** is a SHA-256 over everything the feed's events are made of (per booking:
-  id, sequence, updated_at, status, times, places, organisation; per resource: name, location,
-  zone, owner, rename time) and what the caller adds (language, public address). Unlike sums
-  and counts it cannot collide in practice when bookings leave and enter the window.
+  id, sequence and updated_at, which every edit raises; per resource: name, location, zone,
+  owner, rename time) and what the caller adds (language, public address). Unlike sums and
+  counts it cannot collide in practice when bookings leave and enter the window.
 - **Last-Modified** is stored on the feed with the fingerprint it was served for. When a
   request finds another fingerprint, it becomes the newest change the content shows — a
   booking's updated_at, the moment a booking entered the 365-day window as days passed, a
@@ -29,9 +30,10 @@ from booking.models import Booking, CalendarFeed, FeedScope, Resource
 from booking.services.feeds import WINDOW_AHEAD, feed_name, feed_params, feed_zone, in_feed
 
 _SECOND = timedelta(seconds=1)
-_BOOKING_COLUMNS = (Booking.id, Booking.sequence, Booking.updated_at, Booking.status,
-                    Booking.start_at, Booking.end_at, Booking.quantity, Booking.organisation_id,
-                    Booking.resource_id)
+# What the fingerprint reads of each booking: every edit raises updated_at (the model's
+# onupdate), and status, times and places change only by edits. Where a feed spans several
+# resources, also what events show of each and who owns it.
+_BOOKING_COLUMNS = (Booking.id, Booking.sequence, Booking.updated_at)
 _RESOURCE_COLUMNS = (Resource.name, Resource.location, Resource.timezone,
                      Resource.organisation_id, Resource.calendar_changed_at)
 
@@ -50,45 +52,60 @@ def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> Fee
     *context* is what the caller adds to the content (language, public address).
     """
     params = feed_params(feed, now)
-    rows = db.session.execute(_statement(feed.scope), params).all() if params else []
-    fingerprint = _fingerprint(feed, params is not None, rows, context)
+    fingerprint = _fingerprint(feed, params, context)
     if fingerprint == feed.content_fingerprint and feed.content_changed_at is not None:
         return FeedState(fingerprint, feed.content_changed_at)
-    return _record_change(feed, fingerprint, _newest_change(feed, rows), now)
+    return _record_change(feed, fingerprint, _newest_change(feed, params), now)
 
 
-@cache
-def _statement(scope: FeedScope) -> sa.Select:
-    """The feed's bookings, only the columns the fingerprint needs, built once per scope."""
-    if scope is FeedScope.RESOURCE:
-        # The feed's one resource is already loaded: no join.
-        return sa.select(*_BOOKING_COLUMNS).where(*in_feed(scope)).order_by(Booking.id)
-    return (sa.select(*_BOOKING_COLUMNS, *_RESOURCE_COLUMNS).join(Booking.resource)
-            .where(*in_feed(scope)).order_by(Booking.id))
-
-
-def _fingerprint(feed: CalendarFeed, visible: bool, rows: list, context: tuple) -> str:
+def _fingerprint(feed: CalendarFeed, params: dict | None, context: tuple) -> str:
     user, resource = feed.user, feed.resource
     own = () if resource is None else tuple(getattr(resource, c.key) for c in _RESOURCE_COLUMNS)
     head = (OUTPUT_VERSION, feed.id, str(feed.scope), feed_name(feed), feed_zone(feed),
-            user.organisation_id, user.is_platform_admin, visible, own, *context)
+            user.organisation_id, user.is_platform_admin, params is not None, own, *context)
     digest = hashlib.sha256(repr(head).encode())
-    for row in rows:
-        digest.update(repr(tuple(row)).encode())
+    if params is not None:
+        # Rows as text made by the database: a tenth of the time of typed rows in Python.
+        rows = db.session.connection().execute(_rows_statement(feed.scope), params).scalars()
+        digest.update("\n".join(rows).encode())
     return digest.hexdigest()
 
 
-def _newest_change(feed: CalendarFeed, rows: list) -> datetime:
+@cache
+def _rows_statement(scope: FeedScope) -> sa.Select:
+    """Each of the feed's bookings as one line of text, by id; built once per scope."""
+    line = sa.literal("")
+    for column in _BOOKING_COLUMNS:  # digits, dashes, colons, dots, spaces and "+": no "|"
+        line = line + sa.cast(column, sa.String) + "|"
+    statement = sa.select(line).select_from(Booking)
+    if scope is not FeedScope.RESOURCE:  # the resource feed's one resource is known
+        for column in _RESOURCE_COLUMNS:
+            text = sa.func.coalesce(sa.cast(column, sa.String), "")
+            # Free text, so each value with its length in front: no two rows read the same.
+            line = line + sa.cast(sa.func.length(text), sa.String) + ":" + text
+        statement = sa.select(line).select_from(Booking).join(Booking.resource)
+    return statement.where(*in_feed(scope)).order_by(Booking.id)
+
+
+def _newest_change(feed: CalendarFeed, params: dict | None) -> datetime:
     """The latest moment the content shows a change: a booking changed or came into the
     window (its start came within WINDOW_AHEAD), a resource was renamed, the feed made."""
     moments = [feed.created_at]
-    for row in rows:
-        moments += [row.updated_at, row.start_at - WINDOW_AHEAD]
-        if getattr(row, "calendar_changed_at", None) is not None:
-            moments.append(row.calendar_changed_at)
-    if feed.resource is not None and feed.resource.calendar_changed_at is not None:
+    if feed.resource is not None:
         moments.append(feed.resource.calendar_changed_at)
-    return max(moments)
+    if params is not None:
+        updated, start, renamed = db.session.execute(_newest_statement(feed.scope),
+                                                     params).one()
+        moments += [updated, start and start - WINDOW_AHEAD, renamed]
+    return max(m for m in moments if m is not None)
+
+
+@cache
+def _newest_statement(scope: FeedScope) -> sa.Select:
+    """Run only when the fingerprint changed."""
+    return (sa.select(sa.func.max(Booking.updated_at), sa.func.max(Booking.start_at),
+                      sa.func.max(Resource.calendar_changed_at))
+            .select_from(Booking).join(Booking.resource).where(*in_feed(scope)))
 
 
 def _record_change(feed: CalendarFeed, fingerprint: str, newest: datetime,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
@@ -35,6 +36,8 @@ _FEED_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
+    # The body depends on Accept-Encoding: gzip when asked for, plain otherwise.
+    "Vary": "Accept-Encoding",
 }
 
 
@@ -50,7 +53,7 @@ def feed(token: str):
     found = service.find_feed(token)
     if found is None:
         return _feed_not_found()
-    now = utcnow()
+    now, coding = utcnow(), _content_coding()
     locale = found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     host = links.uid_domain()
     # The subscriber's language, never the fetching program's Accept-Language or session.
@@ -58,14 +61,15 @@ def feed(token: str):
         state = feed_state(found, now=now, context=(host, links.public_address(), locale))
         cache = _feed_cache()
         etag = cache.etag(state.fingerprint)
-        if etag is not None and _not_modified(etag, state.last_modified, now):
-            return _feed_response(b"", etag, state.last_modified, status=304)
+        if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
+            return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
         body = _render_feed(found, now, host, locale, cache.events)
     etag = hashlib.sha256(body).hexdigest()
     cache.remember(state.fingerprint, etag)
-    if _not_modified(etag, state.last_modified, now):
-        return _feed_response(b"", etag, state.last_modified, status=304)
-    return _feed_response(body, etag, state.last_modified)
+    tag = _tagged(etag, coding)
+    if _not_modified(tag, state.last_modified, now):
+        return _feed_response(b"", tag, state.last_modified, status=304)
+    return _feed_response(_encoded(body, coding), tag, state.last_modified, coding=coding)
 
 
 @bp.route("/feeds/", methods=["GET", "POST"])
@@ -166,10 +170,34 @@ def _not_modified(etag: str, last_modified: datetime, now: datetime) -> bool:
     return last_modified.replace(microsecond=0) <= since
 
 
-def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200):
+def _content_coding() -> str | None:
+    """"gzip" when the client accepts it (RFC 9110 §12.5.3), else None: the body as it is.
+
+    Only on request: one report has Outlook failing on compressed feeds it did not ask for.
+    """
+    offered = {coding.lower(): quality for coding, quality in request.accept_encodings}
+    quality = offered.get("gzip", offered.get("x-gzip", offered.get("*", 0)))
+    return "gzip" if quality > 0 else None
+
+
+def _tagged(etag: str, coding: str | None) -> str:
+    """The ETag of the representation sent: a gzip body is another representation, so it
+    gets another strong ETag (RFC 9110 §8.8.3.3), not the plain body's."""
+    return etag if coding is None else f"{etag}-{coding}"
+
+
+def _encoded(body: bytes, coding: str | None) -> bytes:
+    # No timestamp in the gzip header: the same feed gives the same bytes.
+    return body if coding is None else gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200,
+                   coding: str | None = None):
     response = Response(body, status=status, mimetype="text/calendar", headers=_FEED_HEADERS)
     response.set_etag(etag)
     response.last_modified = last_modified
+    if coding is not None:
+        response.headers["Content-Encoding"] = coding
     if status == 304:
         del response.headers["Content-Type"]
     return response
