@@ -60,6 +60,16 @@ def uids(body: bytes) -> set[str]:
     return {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
 
 
+def first_fetch(app, client, teacher: int, bookings, changed_at: datetime, shown: int):
+    """The bookings last changed at *changed_at*; the feed's URL and first answer."""
+    for booking_id in bookings:
+        set_booking(app, booking_id, updated_at=changed_at)
+    url = feed_url(app, teacher)
+    before = client.get(url)
+    assert len(uids(before.data)) == shown
+    return url, before
+
+
 def assert_stale_validators_get_the_new_feed(client, url: str, before) -> None:
     """Conditional requests first: they must not be answered from what the app remembers."""
     answers = [client.get(url, headers=headers) for headers in (
@@ -86,11 +96,8 @@ def test_bookings_swapping_places_in_the_window_change_the_validators(app, clien
     leaving_last = make_booking(world["studio"], teacher, now - timedelta(days=91, hours=2),
                                 now - timedelta(days=89, hours=12))
     assert leaving_first + leaving_last == sum(entering)
-    for booking_id in (leaving_first, *entering, leaving_last):
-        set_booking(app, booking_id, updated_at=now - timedelta(days=200))
-    url = feed_url(app, teacher)
-    before = client.get(url)
-    assert len(uids(before.data)) == 2
+    url, before = first_fetch(app, client, teacher, (leaving_first, *entering, leaving_last),
+                              now - timedelta(days=200), shown=2)
     clock.now = now + timedelta(days=1)
     assert_stale_validators_get_the_new_feed(client, url, before)
 
@@ -101,11 +108,8 @@ def test_a_booking_entering_the_window_as_days_pass_moves_last_modified(app, cli
     near = make_booking(lab, teacher, now + timedelta(days=3), now + timedelta(days=3, hours=1))
     far = make_booking(lab, teacher, now + timedelta(days=365, hours=5),
                        now + timedelta(days=365, hours=6))
-    for booking_id in (near, far):
-        set_booking(app, booking_id, updated_at=now - timedelta(days=100))
-    url = feed_url(app, teacher)
-    before = client.get(url)
-    assert len(uids(before.data)) == 1
+    url, before = first_fetch(app, client, teacher, (near, far), now - timedelta(days=100),
+                              shown=1)
     clock.now = now + timedelta(hours=6)
     assert_stale_validators_get_the_new_feed(client, url, before)
     # Last-Modified says when it entered: its start came within 365 days.
