@@ -1,10 +1,11 @@
-"""Bookings as iCalendar (RFC 5545 + RFC 7986), and closures read back from an .ics file.
+"""Bookings as iCalendar (RFC 5545 + RFC 7986): subscription feeds and one-booking files.
 
 Pure serialisation: no request, no database, no clock (the optional EventCache only remembers
-bytes this module produced). Everything that depends on the request
-(the host in UIDs, links back, what the feed's viewer may see) is passed in, and every time in
-the output comes from the bookings themselves, so unchanged bookings give byte-identical output
-and a stable ETag. See docs/calendar-feeds.md for the client checklist this follows.
+bytes this module produced). Everything that depends on configuration or the caller (the
+domain in UIDs, links back, what the feed's viewer may see, the window the time-zone blocks
+cover) is passed in, and every time in the output comes from the bookings themselves, so
+unchanged bookings give byte-identical output and a stable ETag. See docs/calendar-feeds.md for
+the client checklist this follows; booking.ical_import reads closures back from .ics files.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from booking.exceptions import InvalidInput
 from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
-from booking.services.feed_state import feed_state
 from booking.services import resources as resource_service
+from booking.services.feed_state import feed_state
 from booking.views.helpers import get_or_404, show_field_errors
 
 bp = Blueprint("feeds", __name__)
@@ -171,7 +171,7 @@ def _not_modified(etag: str, last_modified: datetime, now: datetime) -> bool:
 
 
 def _content_coding() -> str | None:
-    """"gzip" when the client accepts it (RFC 9110 §12.5.3), else None: the body as it is.
+    """The coding to send: gzip when the client accepts it (RFC 9110 §12.5.3), else None.
 
     Only on request: one report has Outlook failing on compressed feeds it did not ask for.
     """
