@@ -3,6 +3,13 @@
 SQLALCHEMY_DATABASE_URI = "sqlite:///booking.sqlite"
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
+# The address people reach the site at, e.g. "https://booking.example.org": feed URLs, links
+# in calendar events and the domain in iCalendar UIDs come from it, never from the request.
+# Unset: SERVER_NAME, else http://localhost:5000 (booking/links.py).
+PUBLIC_URL: str | None = None
+# Overrides the domain in UIDs (booking-<random>@<domain>); versions before PUBLIC_URL read it.
+ICAL_UID_DOMAIN: str | None = None
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 LANGUAGES = ("en", "zh")
 BABEL_DEFAULT_LOCALE = "en"

@@ -56,6 +56,10 @@ class CalendarFeed(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The feed's Last-Modified, and a fingerprint of the content it was last served with: the
+    # time moves (never back) when a request finds the fingerprint changed (services.feeds).
+    content_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped["User"] = relationship()  # noqa: F821
     resource: Mapped["Resource | None"] = relationship()  # noqa: F821

@@ -121,20 +121,24 @@ def add_closures(actor: User, resource_id: int,
                  closures: list[tuple[datetime, datetime, str]]) -> int:
     """Add closures, skipping any the resource already has; returns how many were added.
 
-    Skipping known ones lets the same calendar file be imported twice without doubling.
+    Skipping known ones lets the same calendar file be imported twice without doubling, and
+    the cap on closures counts only the new ones, so that a second import is not refused.
     """
     resource = _managed_resource(actor, resource_id)
-    if errors := closure_errors(closures, len(resource.closures)):
+    if errors := closure_errors(closures):
         raise InvalidInput({"closures": errors})
     known = {(c.start_at, c.end_at) for c in resource.closures}
-    added = 0
+    new = []
     for start, end, reason in closures:
         if (start, end) not in known:
-            resource.closures.append(Closure(start_at=start, end_at=end, reason=reason.strip()))
+            new.append(Closure(start_at=start, end_at=end, reason=reason.strip()))
             known.add((start, end))
-            added += 1
+    if errors := closure_errors([(c.start_at, c.end_at, c.reason) for c in new],
+                                len(resource.closures)):
+        raise InvalidInput({"closures": errors})
+    resource.closures.extend(new)
     db.session.commit()
-    return added
+    return len(new)
 
 
 def search_resources(viewer: User, *, kind: str | None = None,
