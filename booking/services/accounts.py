@@ -12,6 +12,7 @@ from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.models import Organisation, OrganisationKind, Role, User
 from booking.permissions import can_manage_organisation
+from booking.services import api_tokens, feeds, sessions
 from booking.timezones import is_valid_timezone
 
 MIN_PASSWORD_LENGTH = 8
@@ -79,13 +80,18 @@ def create_user(*, email: str, name: str, password: str, organisation: Organisat
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Replace the password; every other session of this person ends."""
+    """Replace the password; every session and API token of this person ends.
+
+    Calendar feeds keep working: their addresses are not derived from the password, and
+    calendar programs cannot sign in again. The page offers new addresses instead.
+    """
     if not user.check_password(current):
         raise InvalidInput({"current_password": _l("The current password is not right.")})
     _check_new_password(new)
     user.set_password(new)
     user.must_change_password = False
-    user.session_version += 1
+    sessions.end_all_sessions(user, commit=False)
+    api_tokens.revoke_all_tokens(user)
     db.session.commit()
 
 
@@ -110,13 +116,20 @@ def add_member(actor: User, organisation: Organisation, *, email: str, name: str
 
 
 def set_member_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate or reactivate a person; a deactivated person cannot log in or book."""
+    """Deactivate or reactivate a person; a deactivated person cannot log in or book.
+
+    Deactivation ends the person's sessions, API tokens and calendar feeds for good:
+    reactivating brings none of them back.
+    """
     if not can_manage_organisation(actor, user.organisation_id):
         raise NotAllowed(_l("You cannot manage this organisation's people."))
     if user.id == actor.id and not active:
         raise InvalidInput({"user": _l("You cannot deactivate yourself.")})
     user.is_active_account = active
-    user.session_version += 1
+    if not active:
+        sessions.end_all_sessions(user, commit=False)
+        api_tokens.revoke_all_tokens(user)
+        feeds.revoke_all_feeds(user)
     db.session.commit()
 
 
