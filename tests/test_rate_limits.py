@@ -1,9 +1,12 @@
-"""Password guessing is throttled per client address, on the pages and in the API."""
+"""Password guessing: one count per client address for the page and the API together, one per account."""
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from booking import create_app
 from booking.extensions import db
+from booking.models import Organisation, User
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -55,3 +58,72 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(limited_app, tmp_
     client = behind_proxy.test_client()
     assert _guesses(client, "203.0.113.1", 11)[-1] == 429
     assert _guesses(client, "203.0.113.2", 1) == [200]  # another client, its own count
+
+
+# One count per client address for both ways in; one per account for guesses from anywhere.
+OWNER = "owner@example.org"
+
+
+@pytest.fixture
+def proxied_app(tmp_path):
+    """Behind one trusted proxy, so each test request can come from its own address."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'many.sqlite'}",
+                      "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                      "TRUSTED_PROXIES": 1})
+    with app.app_context():
+        db.create_all()
+        organisation = Organisation(name="School", kind="school")
+        # A cheap hash: these tests send many guesses, and the limits, not scrypt, are tested.
+        db.session.add(User(email=OWNER, name="Owner", organisation=organisation,
+                            password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1")))
+        db.session.commit()
+    return app
+
+
+def _page(client, address: str, password: str = "wrong guess", email: str = OWNER) -> int:
+    return client.post("/login", data={"email": email, "password": password},
+                       headers={"X-Forwarded-For": address}).status_code
+
+
+def _api(client, address: str, password: str = "wrong guess", email: str = OWNER) -> int:
+    return client.post("/api/v1/tokens", json={"email": email, "password": password},
+                       headers={"X-Forwarded-For": address}).status_code
+
+
+def test_the_page_and_the_api_share_one_count_per_address(proxied_app):
+    client = proxied_app.test_client()
+    answers = [_page(client, "203.0.113.9", email=f"x{i}@example.org") for i in range(5)]
+    answers += [_api(client, "203.0.113.9", email=f"y{i}@example.org") for i in range(5)]
+    assert answers == [200] * 5 + [401] * 5
+    assert _page(client, "203.0.113.9") == 429 and _api(client, "203.0.113.9") == 429
+    assert _page(client, "203.0.113.10") == 200  # another address has its own count
+
+
+def test_guesses_at_one_account_from_many_addresses_are_limited(proxied_app):
+    client = proxied_app.test_client()
+    answers = [(_page if i % 2 else _api)(client, f"198.51.100.{i}") for i in range(20)]
+    assert 429 not in answers
+    assert _page(client, "198.51.100.200") == 429
+    assert _api(client, "198.51.100.201", password=PASSWORD) == 429  # even the right one
+    assert _page(client, "198.51.100.202", email="other@example.org") == 200
+
+
+def test_the_owner_signs_in_from_a_known_browser_while_the_account_is_attacked(proxied_app):
+    owner = proxied_app.test_client()
+    assert _page(owner, "192.0.2.1", password=PASSWORD) in (302, 303)
+    owner.post("/logout", headers={"X-Forwarded-For": "192.0.2.1"})
+    attacker = proxied_app.test_client()
+    for i in range(25):
+        _page(attacker, f"198.51.100.{i}")
+    assert _page(attacker, "198.51.100.99", password=PASSWORD) == 429
+    # Another network (a phone), the same browser: the browser's cookie proves it knew the
+    # password before, so the attack's count does not apply to it.
+    assert _page(owner, "192.0.2.77", password=PASSWORD) in (302, 303)
+
+
+def test_only_failed_guesses_count_against_the_account(proxied_app):
+    client = proxied_app.test_client()
+    for i in range(25):  # the owner signing in on many new browsers, from many places
+        assert _page(proxied_app.test_client(), f"192.0.2.{i}", password=PASSWORD) in (302, 303)
+    assert _page(client, "192.0.2.100", password=PASSWORD) in (302, 303)

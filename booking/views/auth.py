@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from booking.exceptions import InvalidInput
-from booking.extensions import PASSWORD_ATTEMPTS, db, limiter, login_manager
+from booking import throttle
+from booking.extensions import db, login_manager
 from booking.forms.auth import ChangePasswordForm, LoginForm, SettingsForm
 from booking.models import User
 from booking.services import accounts, feeds, sessions
@@ -39,7 +40,7 @@ def require_password_change():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_ATTEMPTS, methods=["POST"])
+@throttle.password_guesses
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -48,6 +49,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.count_refusal()
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             target = safe_next(request.args.get("next"), url_for("main.index"))
@@ -56,7 +58,7 @@ def login():
             if chosen_locale:
                 session["locale"] = chosen_locale
             _sign_in(user, remember=form.remember.data)
-            return redirect(target)
+            return throttle.trust_this_browser(redirect(target), user.email)
     return render_template("auth/login.html", form=form)
 
 
