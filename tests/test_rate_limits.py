@@ -1,4 +1,4 @@
-"""Password guessing: one count per client address for the page and the API together, one per account."""
+"""Password guessing: one count per address for the page and the API together, one per account."""
 
 import pytest
 from werkzeug.security import generate_password_hash

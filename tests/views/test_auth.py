@@ -177,11 +177,11 @@ def test_language_switch_is_kept_for_a_signed_in_person(app, client, auth, teach
 @pytest.mark.parametrize("name,words", [
     ("   ", "Give a name"), ("Bob\x07", "control characters"), ("\u202eBob", "control"),
     ("Bob\nSmith", "control characters"), ("x" * 201, "200")])
-def test_settings_refuse_blank_names_and_control_characters(app, client, auth, teacher, name,
-                                                            words):
+def test_settings_refuse_blank_names_and_control_characters(app, client, auth, teacher,
+                                                            name, words):
     auth.login(EMAIL)
-    response = client.post("/account", data={"name": name, "locale": "",
-                                              "timezone": "Asia/Shanghai"})
+    data = {"name": name, "locale": "", "timezone": "Asia/Shanghai"}
+    response = client.post("/account", data=data)
     assert response.status_code == 200
     assert words in field_error(response.text, "name")
     with app.app_context():

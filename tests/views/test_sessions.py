@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import PASSWORD
-
-EMAIL = "teacher@school.org"
-
-
-@pytest.fixture
-def teacher(make_user) -> int:
-    return make_user(EMAIL)
-
-
-def _signed_in(client) -> bool:
-    return client.get("/resources/").status_code == 200
+from tests.views.test_auth import EMAIL, _signed_in, teacher  # noqa: F401
 
 
 def _browser(app, *, remember: bool = False):
@@ -60,7 +48,8 @@ def test_sign_out_everywhere_ends_every_session_and_remember_token(app, teacher)
     laptop, phone = _browser(app), _browser(app, remember=True)
     remembered = _copy(app, phone, "remember_token")
     page = laptop.get("/account")
-    assert "Sign out everywhere" in page.text and 'action="/account/sign-out-everywhere"' in page.text
+    assert "Sign out everywhere" in page.text
+    assert 'action="/account/sign-out-everywhere"' in page.text
     response = laptop.post("/account/sign-out-everywhere")
     assert response.headers["Location"] == "/login"
     assert not any(_signed_in(c) for c in (laptop, phone, remembered))
