@@ -7,8 +7,8 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.exceptions import InvalidInput
 from booking import throttle
+from booking.exceptions import InvalidInput
 from booking.extensions import db, login_manager
 from booking.forms.auth import ChangePasswordForm, LoginForm, SettingsForm
 from booking.models import User
@@ -111,8 +111,7 @@ def change_password():
             flash(_("Your calendar subscriptions keep working. If someone else may know "
                     "their addresses, give each a new address below."), "info")
             return redirect(url_for("feeds.index"))
-    return render_template("auth/password.html", form=form,
-                           has_feeds=bool(feeds.list_feeds(current_user)))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -80,6 +80,7 @@ def _visit(page, url: str, console: list[str]) -> None:
     assert violations == [] and console == [], (url, violations, console)
 
 
+@pytest.mark.slow
 def test_no_page_raises_a_csp_violation(page, live_server, consortium):
     console = _watch(page)
     _visit(page, f"{live_server}/login", console)
