@@ -63,6 +63,19 @@ class User(UserMixin, db.Model):
             raise RuntimeError("sign in through booking.services.sessions.start_session")
         return self.login_key
 
+    # UserMixin compares get_id(), which is now per browser session: the same person loaded
+    # for two sessions, or outside any, is still the same person.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = UserMixin.__hash__
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -89,3 +89,16 @@ def test_a_deactivated_person_has_no_session(app, make_user):
         user.is_active_account = False
         db.session.commit()
         assert sessions.find_session_user(key) is None
+
+
+def test_people_compare_by_who_they_are_not_by_session(app, make_user):
+    teacher, other = make_user(), make_user()
+    with app.app_context():
+        user = db.session.get(User, teacher)
+        key = sessions.start_session(user)
+        db.session.expunge_all()
+        loaded = sessions.find_session_user(key)
+        fresh = User(id=teacher)  # outside any session: no key at all
+        assert loaded == fresh and not (loaded != fresh)
+        assert loaded != db.session.get(User, other)
+        assert {loaded, fresh}  # hashable, as Flask-Login's users are
