@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import cli, config, errors, extensions, i18n, links, security, views
+from booking import cli, config, errors, extensions, headers, i18n, links, security, views
 from booking.urls import DatabaseIdConverter
 
 
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _ensure_secret_key(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    headers.register(app)  # before _trust_proxies: it must see the scheme ProxyFix decided
     _trust_proxies(app)
     links.init_app(app)
     extensions.init_app(app)

@@ -32,10 +32,16 @@ API_TOKEN_DAYS = 30
 
 ITEMS_PER_PAGE = 50
 
-# Where rate-limit counters live; with several gunicorn workers use Redis, e.g.
-# redis://127.0.0.1:6379/0 (memory:// would give each worker its own count).
+# Where rate-limit counters live. memory:// counts in each worker process on its own, so
+# with several workers or servers use Redis, e.g. redis://127.0.0.1:6379/0 (README).
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+
+# Password guesses (sign-in page and POST /api/v1/tokens together; booking.throttle):
+# every attempt from one client address, and the failed attempts at one account from
+# anywhere (a browser that signed in to the account before keeps its own count).
+PASSWORD_GUESSES_PER_ADDRESS = "10 per minute; 100 per day"
+PASSWORD_GUESSES_PER_ACCOUNT = "20 per hour; 100 per day"
 
 # How many reverse proxies stand in front of the app (0: none). Only then are their
 # X-Forwarded-For/-Proto/-Host headers believed.

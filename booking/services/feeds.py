@@ -81,6 +81,13 @@ def revoke_feed(user: User, feed_id: int) -> None:
     db.session.commit()
 
 
+def revoke_all_feeds(user: User) -> None:
+    """Stop every feed of the person for good, in the caller's transaction (deactivation)."""
+    db.session.execute(sa.update(CalendarFeed).where(
+        CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)).values(
+        revoked_at=utcnow()))
+
+
 def find_feed(token: str) -> CalendarFeed | None:
     """The working feed with this token, or None for anything unknown, revoked or malformed."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):

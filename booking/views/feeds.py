@@ -222,7 +222,9 @@ def _index_page(*, shown: CalendarFeed | None = None, token: str | None = None,
         new_url=new_url, webcal_url=webcal_url, errors=errors, resources=resources,
         managed=managed,
         FeedScope=FeedScope, window_back=service.WINDOW_BACK.days,
-        window_ahead=service.WINDOW_AHEAD.days, grace=service.CANCELLED_GRACE.days), status
+        window_ahead=service.WINDOW_AHEAD.days, grace=service.CANCELLED_GRACE.days), status, {
+            # A new address is a secret: not for caches or the back-forward history.
+            "Cache-Control": "no-store"}
 
 
 def _import_message(added: int, total: int) -> str:

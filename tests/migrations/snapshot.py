@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-DEMO_PASSWORD = "demo-password"
 
 
 def dump(connection: sa.Connection) -> dict[str, Any]:
@@ -102,6 +101,7 @@ def available() -> list[str]:
 def make() -> dict[str, Any]:
     """Build a database with today's code and a day of use, and dump it."""
     from booking import create_app
+    from booking.demo import PASSWORD
     from booking.extensions import db
 
     with tempfile.TemporaryDirectory() as folder:
@@ -113,19 +113,20 @@ def make() -> dict[str, Any]:
             with app.app_context():  # as `flask` runs it; the test runner pushes no context
                 result = runner.invoke(args=command)
             assert result.exit_code == 0, result.output
-        _use_it(app.test_client())
+        _use_it(app.test_client(), PASSWORD)
         with app.app_context():
             with db.engine.connect() as connection:
                 snapshot = dump(connection)
             db.engine.dispose()
-    return snapshot
+    # The demo password of that release, so the upgrade test can sign its people in.
+    return {**snapshot, "demo_password": PASSWORD}
 
 
-def _use_it(client) -> None:
+def _use_it(client, password: str) -> None:
     """A day of ordinary use through the public API, so every table and state has rows."""
-    teacher = _token(client, "wang.fang@dmvs.demo")
-    owner = _token(client, "labs@haibin-animation.demo")
-    school_admin = _token(client, "office@dmvs.demo")
+    teacher = _token(client, "wang.fang@dmvs.demo", password)
+    owner = _token(client, "labs@haibin-animation.demo", password)
+    school_admin = _token(client, "office@dmvs.demo", password)
     resources = {r["name"]: r for r in _call(client, teacher, "GET", "/resources")["items"]}
     studio = resources["Motion-capture studio"]["id"]
     lab = resources["VR teaching lab (30 seats)"]["id"]
@@ -174,8 +175,8 @@ def _use_it(client) -> None:
     _call(client, owner, "DELETE", f"/feeds/{revoked['id']}")
 
 
-def _token(client, email: str) -> str:
-    answer = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD,
+def _token(client, email: str, password: str) -> str:
+    answer = client.post("/api/v1/tokens", json={"email": email, "password": password,
                                                  "name": "snapshot"})
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()["token"]
