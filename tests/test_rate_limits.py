@@ -4,13 +4,13 @@ import pytest
 
 from booking import create_app
 from booking.extensions import db
+from tests.conftest import _test_config
 
 
 @pytest.fixture
 def limited_app(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limits.sqlite'}",
-                      "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(_test_config(f"sqlite:///{tmp_path / 'limits.sqlite'}",
+                                  RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"))
     with app.app_context():
         db.create_all()
     return app
@@ -46,10 +46,9 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(limited_app, tmp_
     client = limited_app.test_client()
     assert _guesses(client, "203.0.113.1", 10) == [200] * 10
     assert _guesses(client, "203.0.113.2", 1) == [429]
-    behind_proxy = create_app({"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False,
-                               "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
-                               "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-                               "TRUSTED_PROXIES": 1})
+    behind_proxy = create_app(_test_config(f"sqlite:///{tmp_path / 'p.sqlite'}",
+                                           RATELIMIT_ENABLED=True,
+                                           RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES=1))
     with behind_proxy.app_context():
         db.create_all()
     client = behind_proxy.test_client()
