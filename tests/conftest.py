@@ -12,13 +12,14 @@ from datetime import datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 
-import jinja2
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from hypothesis import settings
 from werkzeug.security import generate_password_hash
 
 from booking import create_app, normalise_database_url
-from booking.extensions import db
+from booking.extensions import db, limiter
 from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Organisation,
                             Resource, Role, User)
 
@@ -27,6 +28,10 @@ PASSWORD = "correct horse battery"
 FAST_PASSWORD_HASH = "pbkdf2:sha256:1"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 _counter = itertools.count(1)
+
+# Properties keep their example counts; a deadline would only measure how busy the machine is.
+settings.register_profile("suite", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 def pytest_report_header(config) -> str:
@@ -106,10 +111,47 @@ def database_url(request) -> Iterator[str]:
     if request.param == "postgresql":
         yield request.getfixturevalue("postgres_url")
         return
-    path = request.getfixturevalue("sqlite_dir") / f"test{next(_counter)}.sqlite"
+    path = request.getfixturevalue("sqlite_dir") / "test.sqlite"
     yield f"sqlite:///{path}"
     for leftover in path.parent.glob(f"{path.name}*"):  # with its -wal and -shm
         leftover.unlink()
+
+
+@pytest.fixture(scope="session")
+def shared_apps() -> Iterator[dict[str, Flask]]:
+    """One app per database URL for the whole run: create_app takes ~15 ms (URL rules)."""
+    apps: dict[str, Flask] = {}
+    yield apps
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, database_url, shared_apps):
+    """The app on an empty database with the schema.
+
+    The app object is shared by the tests on the same engine, its config restored after each;
+    a test that must change the app itself (routes, hooks) makes one with create_app.
+    """
+    if database_url not in shared_apps:
+        shared_apps[database_url] = create_app(_test_config(database_url))
+    app = shared_apps[database_url]
+    config = dict(app.config)
+    # One Limiter object serves every app in the process, configured by the last create_app.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), db.engine.url.database)
+        else:
+            _empty_postgres()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()  # its file goes; the next test gets a fresh copy
+    app.config.clear()
+    app.config.update(config)
 
 
 def _empty_postgres() -> None:
@@ -118,40 +160,6 @@ def _empty_postgres() -> None:
     statements.append("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
     with db.engine.begin() as connection:
         connection.exec_driver_sql("; ".join(statements))
-
-
-class _SharedTemplateCode(jinja2.BytecodeCache):
-    """Templates compiled once per process and shared by every test app (Jinja checks sources)."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATE_CODE = _SharedTemplateCode()
-
-
-@pytest.fixture
-def app(request, database_url):
-    """The app on an empty database with the schema."""
-    if database_url.startswith("sqlite"):
-        template = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, sa.make_url(database_url).database)
-    app = create_app(_test_config(database_url))
-    app.jinja_env.bytecode_cache = TEMPLATE_CODE
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            _empty_postgres()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -180,15 +188,22 @@ def auth(client) -> AuthActions:
     return AuthActions(client)
 
 
+def _stored_id(row) -> int:
+    """Store *row*; its id is read before the commit expires it, which saves a query."""
+    db.session.add(row)
+    db.session.flush()
+    row_id = row.id
+    db.session.commit()
+    return row_id
+
+
 @pytest.fixture
 def make_org(app):
     """Create an organisation; returns its id."""
     def _make(name: str | None = None, kind: str = "school", **fields) -> int:
         with app.app_context():
             org = Organisation(name=name or f"Organisation {next(_counter)}", kind=kind, **fields)
-            db.session.add(org)
-            db.session.commit()
-            return org.id
+            return _stored_id(org)
     return _make
 
 
@@ -202,9 +217,7 @@ def make_user(app, make_org):
                         name=fields.pop("name", "Test Person"),
                         organisation_id=org_id or make_org(), role=Role(role),
                         password_hash=password_hash(), **fields)
-            db.session.add(user)
-            db.session.commit()
-            return user.id
+            return _stored_id(user)
     return _make
 
 
@@ -220,9 +233,7 @@ def make_resource(app, make_org):
                                                    end_time=time.fromisoformat(b))
                                 for d, a, b in windows]
             resource.closures = [Closure(start_at=s, end_at=e, reason=r) for s, e, r in closures]
-            db.session.add(resource)
-            db.session.commit()
-            return resource.id
+            return _stored_id(resource)
     return _make
 
 
@@ -244,9 +255,7 @@ def make_booking(app):
             occupied_minutes = int((end - start + before + after).total_seconds() // 60)
             resource.longest_occupied_minutes = max(resource.longest_occupied_minutes,
                                                     occupied_minutes)
-            db.session.add(booking)
-            db.session.commit()
-            return booking.id
+            return _stored_id(booking)
     return _make
 
 
