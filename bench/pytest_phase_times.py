@@ -2,14 +2,14 @@
 
 A pytest plugin for bench/test-suite.md, not part of the suite. CPU time is this process's
 only (not PostgreSQL's, Chromium's or forked workers'), so it holds up on a busy machine.
-Run:  PYTHONPATH=bench python -m pytest -p pytest_phase_times [-n 2] ...
-Under xdist each worker prints its own table into the worker's stderr; pass -s to see them, or
-read the one-line totals the controller prints (summed over workers).
+Run it in one process (under pytest-xdist the workers keep their sums to themselves):
+    PYTHONPATH=bench .venv/bin/python -m pytest -p pytest_phase_times -q
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 
 import pytest
@@ -18,63 +18,46 @@ _wall: collections.Counter = collections.Counter()
 _cpu: collections.Counter = collections.Counter()
 
 
-def _engine(item) -> str:
-    callspec = getattr(item, "callspec", None)
-    return str(callspec.params.get("database_url", "none")) if callspec else "none"
-
-
-def _timed(keys):
+@contextlib.contextmanager
+def _timed(*keys):
     wall, cpu = time.perf_counter(), time.process_time()
-    yield
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    for key in keys:
-        _wall[key] += wall
-        _cpu[key] += cpu
+    try:
+        yield
+    finally:
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        for key in keys:
+            _wall[key] += wall
+            _cpu[key] += cpu
 
 
-def _phase(item, phase: str):
-    return [("phase", phase), ("engine", f"{_engine(item)} {phase}"),
-            ("file", item.nodeid.split("::")[0])]
+def _keys(item, phase: str):
+    callspec = getattr(item, "callspec", None)
+    engine = callspec.params.get("database_url", "none") if callspec else "none"
+    return ("phase", phase), ("engine", f"{engine} {phase}"), ("file", item.nodeid.split("::")[0])
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
-    gen = _timed(_phase(item, "setup"))
-    next(gen)
-    try:
+    with _timed(*_keys(item, "setup")):
         return (yield)
-    finally:
-        next(gen, None)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    gen = _timed(_phase(item, "call"))
-    next(gen)
-    try:
+    with _timed(*_keys(item, "call")):
         return (yield)
-    finally:
-        next(gen, None)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item):
-    gen = _timed(_phase(item, "teardown"))
-    next(gen)
-    try:
+    with _timed(*_keys(item, "teardown")):
         return (yield)
-    finally:
-        next(gen, None)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef):
-    gen = _timed([("fixture", fixturedef.argname)])
-    next(gen)
-    try:
+    with _timed(("fixture", fixturedef.argname)):
         return (yield)
-    finally:
-        next(gen, None)
 
 
 def pytest_terminal_summary(terminalreporter):
