@@ -15,8 +15,11 @@ run: $(VENV)/.installed-app
 	$(BIN)/flask --app booking demo-data
 	$(BIN)/flask --app booking run --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers: one per core by default; PYTEST_WORKERS=0 runs in one process.
+# worksteal: a worker that runs out takes tests from the other, so a slow test ends no queue.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-test ics-check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 install: $(VENV)/.installed-app
 install-test: $(VENV)/.installed-test

@@ -27,6 +27,10 @@ WTF_CSRF_TIME_LIMIT = None
 # Bootstrap-Flask serves Bootstrap from the package: no CDN, works offline.
 BOOTSTRAP_SERVE_LOCAL = True
 
+# How passwords are hashed (werkzeug's generate_password_hash method). scrypt is slow on
+# purpose; the test suite alone sets a cheap method, since it checks thousands of logins.
+PASSWORD_HASH_METHOD = "scrypt"
+
 # Lifetime of API tokens created with POST /api/v1/tokens.
 API_TOKEN_DAYS = 30
 

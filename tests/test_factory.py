@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from booking import create_app, normalise_database_url
+from booking.models import User
 
 
 def test_test_config_overrides_defaults(tmp_path):
@@ -11,6 +12,20 @@ def test_test_config_overrides_defaults(tmp_path):
     assert app.testing
     assert app.config["DEFAULT_TIMEZONE"] == "Asia/Shanghai"
     assert app.config["MAX_CONTENT_LENGTH"] > 0
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    production, cheap = (create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": url, **extra})
+                         for extra in ({}, {"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}))
+    hashes = []
+    for app in (production, cheap):
+        with app.app_context():
+            user = User()
+            user.set_password("a long password")
+            assert user.check_password("a long password")
+            hashes.append(user.password_hash)
+    assert hashes[0].startswith("scrypt:") and hashes[1].startswith("pbkdf2:sha256:1$")
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from werkzeug.security import generate_password_hash
 from booking import create_app
 from booking.extensions import db
 from booking.models import Organisation, User
-from tests.conftest import PASSWORD
+from tests.conftest import FAST_PASSWORD_HASH, PASSWORD
 
 
 OWNER = "owner@example.org"
@@ -18,7 +18,7 @@ def _limited_app(folder, **config):
     app = create_app({"TESTING": True, "SECRET_KEY": "k", "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'limits.sqlite'}",
                       "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-                      **config})
+                      "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH, **config})
     with app.app_context():
         db.create_all()
         organisation = Organisation(name="School", kind="school")

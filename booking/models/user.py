@@ -6,12 +6,18 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
+
+
+def hash_password(password: str) -> str:
+    """Hash with the configured PASSWORD_HASH_METHOD."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 class Role(enum.StrEnum):
@@ -77,7 +83,7 @@ class User(UserMixin, db.Model):
     __hash__ = UserMixin.__hash__
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -6,6 +6,7 @@ import unicodedata
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,10 +27,14 @@ MAX_NAME = 200
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 
-@cache
 def _dummy_hash() -> str:
     """A real hash to check against when the e-mail is unknown, so timing does not tell."""
-    return generate_password_hash("no such user")
+    return _dummy_hash_made_with(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash_made_with(method: str) -> str:
+    return generate_password_hash("no such user", method=method)
 
 
 def normalise_email(email: str) -> str:

@@ -20,6 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from booking import create_app
 from booking.extensions import db
+from tests.conftest import FAST_PASSWORD_HASH
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -53,6 +54,7 @@ def make_browser_app(folder: Path):
     """The app on its own SQLite file, with CSRF on: real forms, as in production."""
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret",
                       "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
+                      "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.sqlite'}"})
     with app.app_context():
         db.create_all()
