@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import cli, config, errors, extensions, i18n, security, views
+from booking import cli, config, errors, events, extensions, guards, i18n, security, views
 from booking.urls import DatabaseIdConverter
 
 
@@ -31,9 +31,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     extensions.init_app(app)
     i18n.init_app(app)
+    events.init_app(app)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)
+    guards.register(app)
     security.register(app)
     cli.register(app)
     return app

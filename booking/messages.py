@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from booking import scheduling
-from booking.scheduling import Interval, Reason
+from booking.scheduling import Breach, Interval, Reason
 
 
 def format_moment(moment: datetime, zone: str) -> str:
@@ -90,3 +90,9 @@ def reason_as_dict(reason: Reason, zone: str, *, show_booking_ids: bool = True) 
     if show_booking_ids and reason.booking_ids:
         data["booking_ids"] = list(reason.booking_ids)
     return data
+
+
+def describe_breach(breach: Breach, zone: str) -> str:
+    """A booking a resource's new rules would break: when, and which rules, in sentences."""
+    reasons = " ".join(describe(reason, zone) for reason in breach.reasons)
+    return f"{format_span(breach.period, zone)}: {reasons}"

@@ -17,16 +17,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.routing import BuildError
 
 from booking import ical
 from booking.db_types import utcnow
-from booking.exceptions import InvalidInput
+from booking.exceptions import BookingsWouldBreak, InvalidInput
+from booking.messages import describe_breach
 from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
 from booking.services import resources as resource_service
-from booking.views.helpers import get_or_404, show_field_errors
+from booking.views.helpers import show_field_errors
 
 bp = Blueprint("feeds", __name__)
 
@@ -117,7 +117,7 @@ def booking_ics(booking_id: int):
 @login_required
 def import_closures(resource_id: int):
     """Org admins: every event of an .ics file (a school's holidays) becomes a closure."""
-    resource = get_or_404(Resource, resource_id)
+    resource = resource_service.get_resource(current_user, resource_id)
     if not can_manage_resource(current_user, resource):
         abort(403)
     form = ImportForm()
@@ -128,6 +128,8 @@ def import_closures(resource_id: int):
             added = resource_service.add_closures(current_user, resource.id, closures)
         except InvalidInput as exc:
             show_field_errors(form, exc)
+        except BookingsWouldBreak as exc:
+            form.form_errors.extend(describe_breach(b, exc.zone) for b in exc.breaches)
         else:
             flash(_import_message(added, len(closures)), "success")
             return redirect(_resource_page(resource))
@@ -156,10 +158,7 @@ def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
 
 def _booking_links():
     """A function giving each booking's page URL, built once rather than per booking."""
-    try:
-        sample = url_for("bookings.detail", booking_id=1, _external=True)
-    except BuildError:
-        return lambda _booking: None
+    sample = url_for("bookings.detail", booking_id=1, _external=True)
     prefix, _sep, suffix = sample.rpartition("/1")
     return lambda booking: f"{prefix}/{booking.id}{suffix}"
 
@@ -215,10 +214,7 @@ def _import_message(added: int, total: int) -> str:
 
 
 def _resource_page(resource: Resource) -> str:
-    try:
-        return url_for("resources.detail", resource_id=resource.id)
-    except BuildError:
-        return url_for("feeds.import_closures", resource_id=resource.id)
+    return url_for("resources.detail", resource_id=resource.id)
 
 
 class _FeedCache:

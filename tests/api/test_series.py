@@ -93,7 +93,7 @@ def test_read_change_move_and_cancel_a_series(client, world, day):
     ({"count": 3}, "repeat.freq"),
     ({"freq": "weekly"}, "repeat"),
     ({"freq": "weekly", "count": 3, "until": "2027-12-01"}, "repeat"),
-    ({"freq": "weekly", "count": 5000}, "repeat"),
+    ({"freq": "weekly", "count": 5000}, "repeat.count"),
     ({"freq": "weekly", "count": 3, "weekdays": [7]}, "repeat.weekdays"),
     ({"freq": "weekly", "count": 3, "skip": ["tomorrow"]}, "repeat.skip"),
     ({"freq": "weekly", "count": 3, "colour": "red"}, "repeat.colour"),

@@ -71,3 +71,34 @@ def test_bad_patterns_are_form_errors(app, client, auth, make_org, make_user, ma
         response = client.post("/series/new", data=_form(lab, start, action="book", **extra))
         assert response.status_code == 422, extra
     assert _statuses(app) == []
+
+
+def test_dates_out_of_range_are_field_errors_not_500s(app, client, auth, make_org, make_user,
+                                                      make_resource):
+    """Issue 10: a year-1 date typed into the series form was a 500."""
+    make_user("t@school.org", make_org())
+    lab = make_resource()
+    auth.login("t@school.org")
+    start = next_tuesday_at(14)
+    for extra in ({"start": "0001-01-01T00:00"}, {"until": "0001-01-01", "count": ""},
+                  {"skip": "0001-01-01"}, {"until": "9999-12-31", "count": ""}):
+        for action in ("preview", "book"):
+            data = {**_form(lab, start, action=action), **extra}
+            response = client.post("/series/new", data=data)
+            assert response.status_code == 422, extra
+            assert "between 2000 and 2100" in response.get_data(as_text=True), extra
+    assert _statuses(app) == []
+
+
+def test_an_interval_has_the_same_limit_as_in_the_api(app, client, auth, make_org, make_user,
+                                                      make_resource):
+    make_user("t@school.org", make_org())
+    lab = make_resource()
+    auth.login("t@school.org")
+    start = next_tuesday_at(14)
+    too_many = client.post("/series/new", data=_form(lab, start, interval="367", count="1"))
+    assert too_many.status_code == 422
+    yearly = client.post("/series/new", data=_form(lab, start, interval="53", count="2",
+                                                   action="book"))
+    assert yearly.status_code == 302  # refused at 52 before; the API took up to 366
+    assert _statuses(app) == [BookingStatus.CONFIRMED] * 2
