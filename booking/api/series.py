@@ -98,10 +98,6 @@ def _dates(value: Any, part: Reader) -> frozenset[date]:
         return frozenset()
 
 
-def _visible_series(user: User, series_id: int) -> BookingSeries:
-    return service.visible_series(user, series_id)
-
-
 def _series(user: User, series: BookingSeries) -> dict:
     zone = series.resource.timezone
     return {
@@ -122,14 +118,14 @@ def _series(user: User, series: BookingSeries) -> dict:
 def show(series_id: int):
     """A series with every date and its state."""
     user = api_user()
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.patch("/series/<series_id>")
 def update(series_id: int):
     """Change the purpose or the wall-clock time of the dates to come (all or none move)."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     body = json_object({"title", "start_time", "end_time"})
     reader = Reader(body)
     title = reader.text("title", max_length=limits.TITLE_LENGTH)
@@ -146,48 +142,48 @@ def update(series_id: int):
     reader.raise_if_errors()
     service.update_series(user, series_id, title=title, start_time=start_time,
                           end_time=end_time)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/cancel")
 def cancel(series_id: int):
     """Cancel the whole series, or from_booking_id and every date after it."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     reader = Reader(json_object({"from_booking_id"}, may_be_empty=True))
     from_id = reader.integer("from_booking_id")
     reader.raise_if_errors()
     service.cancel_series(user, series_id, from_booking_id=from_id)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/approve")
 def approve(series_id: int):
     """Approve every pending date at once (admins of the resource's organisation)."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     json_object((), may_be_empty=True)
     service.approve_series(user, series_id)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/reject")
 def reject(series_id: int):
     """Turn down every pending date at once, with one reason (admins of the owner)."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     reader = Reader(json_object({"reason"}, may_be_empty=True))
     reason = reader.text("reason", max_length=limits.DECISION_REASON_LENGTH, default="")
     reader.raise_if_errors()
     service.reject_series(user, series_id, reason)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/bookings/<booking_id>/move")
 def move(series_id: int, booking_id: int):
     """Move one date of the series; the others stay as they are."""
     user = api_user()
-    series = _visible_series(user, series_id)
+    series = service.visible_series(user, series_id)
     if booking_id not in {b.id for b in series.bookings}:
         raise NotFound(_l("That date is not part of this series."))
     body = json_object({"start", "end"}, {"start", "end"})
@@ -196,4 +192,4 @@ def move(series_id: int, booking_id: int):
     end = reader.moment("end", series.resource.timezone)
     reader.raise_if_errors()
     booking_service.move_booking(user, booking_id, start, end)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))

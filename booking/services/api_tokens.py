@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
+from booking.limits import MAX_ID
 from booking.models import ApiToken, User, hash_secret, new_secret
 from booking.services.locking import begin_write
 
@@ -88,7 +89,7 @@ def list_tokens(user: User, *, now: datetime | None = None) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> ApiToken:
     """Stop one of the person's own tokens from working; revoking twice changes nothing."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id:
         # Another person's token is "not found": its existence is none of the caller's business.
         raise NotFound(_l("You have no such token."))
