@@ -123,3 +123,19 @@ def test_other_organisations_cannot_read_or_change_a_series(client, app, world, 
     assert client.get("/api/v1/series/99999", headers=outsider).status_code == 404
     assert client.get(f"/api/v1/series/{series_id}").status_code == 401
     assert snapshot(app) == before
+
+
+def test_a_stretched_series_still_blocks_its_new_time(client, app, world, day):
+    """Issue 10: PATCH 14:00-16:00 to 14:00-20:00, then another booked 18:00 the same day."""
+    series_id = client.post(URL, json=series_body(world, day),
+                            headers=world.auth(world.teacher)).get_json()["series_id"]
+    stretched = client.patch(f"/api/v1/series/{series_id}", headers=world.auth(world.teacher),
+                             json={"start_time": "14:00", "end_time": "20:00"})
+    assert stretched.status_code == 200
+    assert {b["end"][11:16] for b in stretched.get_json()["bookings"]} == {"20:00"}
+    before = snapshot(app)
+    evening = client.post(URL, headers=world.auth(world.engineer), json={
+        "resource_id": world.lab, "start": local(day, "18:00").isoformat(),
+        "end": local(day, "19:00").isoformat()})
+    assert evening.status_code == 409 and evening.get_json()["reasons"][0]["code"] == "conflict"
+    assert snapshot(app) == before
