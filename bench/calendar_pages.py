@@ -237,7 +237,8 @@ def _sign_in(port: int) -> str:
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
     response.read()
-    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+    cookies = [c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie") or ()]
+    cookie = next((c for c in cookies if c.startswith("session=")), "")
     if response.status != 302 or not cookie:
         raise SystemExit(f"could not sign in: {response.status}")
     return cookie

@@ -6,7 +6,8 @@
    filled, what every later request pays for unchanged bookings).
 2. Peak memory (tracemalloc) of generating the feed, cold and warm, beside the library's.
 3. A conditional request answered 304, as a ratio of GET /health, both through the Flask test
-   client of the same app, interleaved; plus the full 200 response for scale.
+   client of the same app, interleaved; plus the full 200 response (plain and gzip) for scale.
+4. The body's size, plain and gzip-compressed (Accept-Encoding: gzip).
 
     .venv/bin/python bench/ical_feed.py                      # SQLite, 10,000 bookings
     .venv/bin/python bench/ical_feed.py --bookings 2000 --postgres postgresql+psycopg://postgres@127.0.0.1/test
@@ -107,7 +108,8 @@ def library_only(rows: list[tuple]) -> bytes:
 def render(bookings, cache):
     return ical.feed_to_ical(bookings, name="Lab 3, Building 2", host=HOST,
                              link=lambda b: f"https://{HOST}/bookings/{b.id}",
-                             show_details=lambda b: True, zone="Europe/Berlin", cache=cache)
+                             show_details=lambda b: True, zone="Europe/Berlin",
+                             window=feeds.feed_window(utcnow()), cache=cache)
 
 
 def once(action) -> float:
@@ -177,6 +179,10 @@ def run(url: str, count: int, runs: int, requests: int) -> None:
     first_seconds = time.perf_counter() - started
     assert first.status_code == 200
     full = timed(lambda: client.get(url_path), runs * 3)
+    gzip_headers = {"Accept-Encoding": "gzip"}
+    packed = client.get(url_path, headers=gzip_headers)
+    assert packed.headers["Content-Encoding"] == "gzip"
+    full_gzip = timed(lambda: client.get(url_path, headers=gzip_headers), runs * 3)
     etag = first.headers["ETag"]
     health, conditional = [], []
     for _ in range(requests):  # interleaved, so both see the same machine load
@@ -193,7 +199,11 @@ def run(url: str, count: int, runs: int, requests: int) -> None:
     print(f"   GET feed, If-None-Match -> 304   {not_modified * 1e3:8.2f} ms   "
           f"{not_modified / bare:.1f}")
     print(f"   GET feed -> 200, warm caches     {full * 1e3:8.2f} ms   {full / bare:.0f}")
+    print(f"   GET feed -> 200 gzip, warm caches {full_gzip * 1e3:7.2f} ms   "
+          f"{full_gzip / bare:.0f}")
     print(f"   GET feed -> 200, first in process {first_seconds:7.2f} s")
+    print(f"\n4. body sizes: plain {len(first.data) / 1e6:.2f} MB, gzip "
+          f"{len(packed.data) / 1e6:.3f} MB ({len(first.data) / len(packed.data):.0f}x smaller)")
 
 
 def main() -> None:

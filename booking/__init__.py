@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import cli, config, errors, events, extensions, guards, i18n, security, views
+from booking import (cli, config, errors, events, extensions, guards, headers, i18n, links,
+                     security, views)
 from booking.urls import DatabaseIdConverter
 
 
@@ -28,7 +29,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _ensure_secret_key(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    headers.register(app)  # before _trust_proxies: it must see the scheme ProxyFix decided
     _trust_proxies(app)
+    links.init_app(app)
     extensions.init_app(app)
     i18n.init_app(app)
     events.init_app(app)
@@ -42,9 +45,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL, SECRET_KEY, RATELIMIT_STORAGE_URI and TRUSTED_PROXIES win."""
+    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI and TRUSTED_PROXIES win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if public := os.environ.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = public
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):

@@ -22,8 +22,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from booking.scheduling import (BookingRules, Interval, Occupancy, at_local, available_periods,
-                                free_intervals, free_slots, intersect, longest_booking,
-                                places_left, shortest_booking, subtract)
+                                earliest_start, free_intervals, free_slots, intersect,
+                                latest_start, longest_booking, places_left, shortest_booking,
+                                subtract)
 from booking.scheduling.usage import Usage
 
 MINUTE = timedelta(minutes=1)
@@ -132,6 +133,40 @@ def local_text(moment: datetime, zone: ZoneInfo) -> str:
 
 # ---------------------------------------------------------------------------- free time
 
+NOTICE, HORIZON = "notice", "horizon"
+
+
+@dataclass(frozen=True, slots=True)
+class NotYet:
+    """Open time nobody can book yet: inside the notice period, or beyond the horizon."""
+
+    kind: str  # NOTICE or HORIZON
+    # NOTICE: the first start the rules allow now; HORIZON: when booking this time opens.
+    moment: datetime
+
+
+def not_yet(rules: BookingRules, opening: Sequence[Interval], now: datetime,
+            first_free: datetime | None = None) -> NotYet | None:
+    """Why open time still to come offers nothing, when the booking window alone explains it.
+
+    *first_free* is the first free start after the notice period, where the caller knows it:
+    the notice then reads "bookable from" that time rather than from the notice's own end.
+    """
+    ahead = [part for part in opening if part.end > now]
+    if not ahead:
+        return None
+    earliest = earliest_start(rules, now)
+    shortest = max(shortest_booking(rules), MINUTE)
+    starts = [max(part.start, earliest) for part in ahead
+              if part.end - max(part.start, earliest) >= shortest]
+    if not starts:
+        return NotYet(NOTICE, first_free or earliest)
+    latest = latest_start(rules, now)
+    if latest is not None and all(start > latest for start in starts):
+        return NotYet(HORIZON, starts[0] - timedelta(days=rules.horizon_days))
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Proposal:
     """A free time a click books: start and end as real instants and as the form's values."""
@@ -173,8 +208,8 @@ class FreeTime:
         return self.rules.slot is not None
 
     def _may_start(self, moment: datetime) -> bool:
-        horizon = self.rules.horizon_days
-        return horizon is None or moment <= self.now + timedelta(days=horizon)
+        latest = latest_start(self.rules, self.now)
+        return latest is None or moment <= latest
 
     def proposal_within(self, window: Interval) -> Proposal | None:
         """The earliest booking that can start inside *window*, or None."""
@@ -205,6 +240,15 @@ class FreeTime:
         return Proposal(start, end, local_text(start, self.zone), local_text(end, self.zone),
                         places, ambiguous=start.astimezone(self.zone).fold == 1)
 
+    def first_start_from(self, moment: datetime) -> datetime | None:
+        """The first moment from *moment* on at which a booking can start, within the span."""
+        index = max(bisect.bisect_right(self._starts, moment) - 1, 0)
+        for stretch in self.stretches[index:]:
+            start = max(stretch.start, moment)
+            if stretch.end - start >= self.shortest and self._may_start(start):
+                return start
+        return None
+
     def places_during(self, window: Interval) -> int | None:
         """For capacity > 1: the places free all through *window* (None for capacity 1)."""
         if self.rules.capacity == 1:
@@ -218,6 +262,20 @@ class FreeTime:
 
     def slots_in(self, window: Interval) -> int:
         return sum(1 for s in self.slots if window.start <= s.period.start < window.end)
+
+
+def window_limits(rules: BookingRules, span: Interval, now: datetime) -> list[NotYet]:
+    """The edges of what can be booked now that fall inside *span*, for a note above a grid.
+
+    NOTICE carries the first start allowed; HORIZON the last one.
+    """
+    limits = []
+    earliest = earliest_start(rules, now)
+    if earliest > now and span.start < earliest < span.end:
+        limits.append(NotYet(NOTICE, earliest))
+    if (latest := latest_start(rules, now)) is not None and span.start < latest < span.end:
+        limits.append(NotYet(HORIZON, latest))
+    return limits
 
 
 # ---------------------------------------------------------------------------- time grid
@@ -548,6 +606,7 @@ class MonthDay:
     free_slots: int | None = None
     places_left: int | None = None  # capacity > 1: places free all through the open hours
     first_free: Proposal | None = None
+    not_yet: NotYet | None = None  # why nothing is free, when it is notice or horizon
 
 
 @dataclass(slots=True)
@@ -580,19 +639,22 @@ def month_grid(year: int, month: int, zone: str, *, bookings: Iterable[BookingRe
                                    b.start < period.start, b.end > period.end)
                         for b in bookings if b.period.overlaps(period)]
         if rules is not None and free is not None:
-            _summarise(cell, period, rules, free, occupying)
+            _summarise(cell, period, rules, free, occupying, now)
         by_day[day] = cell
     return MonthGrid(year, month, zone, [[by_day[day] for day in week] for week in weeks])
 
 
 def _summarise(cell: MonthDay, period: Interval, rules: BookingRules, free: FreeTime,
-               occupying: Sequence[Occupancy]) -> None:
+               occupying: Sequence[Occupancy], now: datetime) -> None:
     opening = available_periods(rules, period)
     cell.is_open = bool(opening)
     cell.closures = [c.reason for c in rules.closures if c.period.overlaps(period)]
     cell.free_minutes = free.free_minutes(period)
     cell.free_slots = free.slots_in(period) if free.slot_based else None
     cell.first_free = free.proposal_within(period)
+    if cell.first_free is None:
+        cell.not_yet = not_yet(rules, opening, now,
+                               free.first_start_from(earliest_start(rules, now)))
     if rules.capacity > 1 and opening:
         cell.places_left = min(places_left(rules, part, occupying) for part in opening)
 
@@ -632,8 +694,9 @@ class Piece:
 
 @dataclass(slots=True)
 class TimelineCell:
-    state: str  # "free", "busy", "closed", "past"
+    state: str  # "free", "busy", "closed", "past", "not-yet" (notice or horizon)
     proposal: Proposal | None = None
+    not_yet: NotYet | None = None
     places_left: int | None = None
     free_minutes: int = 0
     free_slots: int | None = None
@@ -737,7 +800,9 @@ def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineC
     elif opening and period.end <= now:
         cell.state = "past"
     elif opening:
-        cell.state = "busy"
+        cell.not_yet = not_yet(rules, opening, now,
+                               free.first_start_from(earliest_start(rules, now)))
+        cell.state = "busy" if cell.not_yet is None else "not-yet"
     return cell
 
 

@@ -3,6 +3,13 @@
 SQLALCHEMY_DATABASE_URI = "sqlite:///booking.sqlite"
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
+# The address people reach the site at, e.g. "https://booking.example.org": feed URLs, links
+# in calendar events and the domain in iCalendar UIDs come from it, never from the request.
+# Unset: SERVER_NAME, else http://localhost:5000 (booking/links.py).
+PUBLIC_URL: str | None = None
+# Overrides the domain in UIDs (booking-<random>@<domain>); versions before PUBLIC_URL read it.
+ICAL_UID_DOMAIN: str | None = None
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 LANGUAGES = ("en", "zh")
 BABEL_DEFAULT_LOCALE = "en"
@@ -25,10 +32,16 @@ API_TOKEN_DAYS = 30
 
 ITEMS_PER_PAGE = 50
 
-# Where rate-limit counters live; with several gunicorn workers use Redis, e.g.
-# redis://127.0.0.1:6379/0 (memory:// would give each worker its own count).
+# Where rate-limit counters live. memory:// counts in each worker process on its own, so
+# with several workers or servers use Redis, e.g. redis://127.0.0.1:6379/0 (README).
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+
+# Password guesses (sign-in page and POST /api/v1/tokens together; booking.throttle):
+# every attempt from one client address, and the failed attempts at one account from
+# anywhere (a browser that signed in to the account before keeps its own count).
+PASSWORD_GUESSES_PER_ADDRESS = "10 per minute; 100 per day"
+PASSWORD_GUESSES_PER_ACCOUNT = "20 per hour; 100 per day"
 
 # How many reverse proxies stand in front of the app (0: none). Only then are their
 # X-Forwarded-For/-Proto/-Host headers believed.

@@ -14,7 +14,8 @@ from booking.services.bookings import BookingRequest
 from booking.models import (AvailabilityWindow, Organisation, OrganisationKind, Resource,
                             ResourceKind, Role, User)
 
-PASSWORD = "demo-password"
+# Passes the password rules (booking.passwords) for every demo person, as any password must.
+PASSWORD = "kite-bamboo-harbour"
 
 LOGINS = (
     ("admin@neusoft.demo", "platform admin, chair unit"),

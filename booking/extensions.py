@@ -38,9 +38,6 @@ bootstrap = Bootstrap5()
 # several workers points it at Redis (see the README).
 limiter = Limiter(get_remote_address, default_limits=[])
 
-#: Password guesses allowed per client address, on the login page and the API alike.
-PASSWORD_ATTEMPTS = "10 per minute; 100 per day"
-
 # The session-level option that asks SQLite for a write lock at BEGIN (see services.locking).
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 

@@ -1,10 +1,11 @@
-"""Bookings as iCalendar (RFC 5545 + RFC 7986), and closures read back from an .ics file.
+"""Bookings as iCalendar (RFC 5545 + RFC 7986): subscription feeds and one-booking files.
 
 Pure serialisation: no request, no database, no clock (the optional EventCache only remembers
-bytes this module produced). Everything that depends on the request
-(the host in UIDs, links back, what the feed's viewer may see) is passed in, and every time in
-the output comes from the bookings themselves, so unchanged bookings give byte-identical output
-and a stable ETag. See docs/calendar-feeds.md for the client checklist this follows.
+bytes this module produced). Everything that depends on configuration or the caller (the
+domain in UIDs, links back, what the feed's viewer may see, the window the time-zone blocks
+cover) is passed in, and every time in the output comes from the bookings themselves, so
+unchanged bookings give byte-identical output and a stable ETag. See docs/calendar-feeds.md for
+the client checklist this follows; booking.ical_import reads closures back from .ics files.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from flask_babel import gettext as _
+from icalendar.timezone.tzid import tzid_from_tzinfo
 
-from booking.exceptions import InvalidInput
 from booking.models import Booking, BookingStatus
-from booking.scheduling import Interval
+from booking.vtimezone import vtimezone
 
 PRODID = "-//Consortium booking//Resource booking 1.0//EN"
+#: Raise when the same bookings come out differently, so that feeds' Last-Modified moves
+#: (services.feed_state) and clients sending only If-Modified-Since fetch them again.
+OUTPUT_VERSION = 2
 REFRESH_INTERVAL = timedelta(hours=1)
-# Years covered by generated VTIMEZONEs beyond the last event, so clients that extend the
-# last rule still see the right offsets.
-_ZONE_MARGIN_YEARS = 2
 
 # Control characters (TAB and LF are handled before) and lone surrogates, which a JSON client
 # can send and which no UTF-8 encoder accepts.
@@ -86,26 +87,27 @@ def one_line(text: str | None) -> str:
 
 
 def feed_to_ical(bookings: Iterable[Booking], *, name: str, host: str, link: LinkFor,
-                 show_details: DetailsFor, zone: str, cache: EventCache | None = None,
-                 locale: str = "") -> bytes:
+                 show_details: DetailsFor, zone: str, window: tuple[datetime, datetime],
+                 cache: EventCache | None = None, locale: str = "") -> bytes:
     """A subscription feed: every booking one VEVENT, with calendar name and refresh hints.
 
     Occurrences of a recurring series are separate Booking rows and are emitted one VEVENT
-    each, with their own UID; no RRULE is needed (docs/calendar-feeds.md). *locale* is the
-    language the caller forced for gettext; it only keys the cache.
+    each, with their own UID; no RRULE is needed (docs/calendar-feeds.md). *window* is the
+    span the feed shows, which its VTIMEZONEs cover. *locale* is the language the caller
+    forced for gettext; it only keys the cache.
     """
-    events, zones, years, words = [], {zone}, [], phrases()
+    events, zones, spans, words = [], set(), [window], phrases()
     for booking in bookings:
         details = show_details(booking)
         url = link(booking) if details else None
         events.append(_event_bytes(booking, host, url, details, cache, locale, words))
         zones.add(booking.resource.timezone)
-        years.append(booking.start_at.year)
-    cal = _calendar(name=name, zones=zones, years=years)
+        spans.append((booking.start_at, booking.end_at))
+    cal = _calendar(name=name, home=zone, zones=zones, spans=spans)
     cal.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     # A hint for clients that show the calendar's home zone; every time still carries a TZID.
-    cal.add("x-wr-timezone", icalendar.vText(_zone(zone).key))
+    cal.add("x-wr-timezone", icalendar.vText(zone_of(zone).key))
     return with_events(cal, events)
 
 
@@ -124,12 +126,14 @@ def with_events(cal: icalendar.Calendar, events: list[bytes]) -> bytes:
 def booking_to_ical(booking: Booking, *, host: str, link: str | None) -> bytes:
     """One booking as a file to import (METHOD:PUBLISH; updates need the feed)."""
     event = booking_event(booking, host=host, url=link, show_details=True)
-    cal = _calendar(name=booking.resource.name, zones={booking.resource.timezone},
-                    years=[booking.start_at.year])
+    zone = booking.resource.timezone
+    cal = _calendar(name=booking.resource.name, home=zone, zones={zone},
+                    spans=[(booking.start_at, booking.end_at)])
     return with_events(cal, [event.to_ical()])
 
 
-def _calendar(*, name: str, zones: set[str], years: list[int]) -> icalendar.Calendar:
+def _calendar(*, name: str, home: str, zones: set[str],
+              spans: list[tuple[datetime, datetime]]) -> icalendar.Calendar:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -138,24 +142,32 @@ def _calendar(*, name: str, zones: set[str], years: list[int]) -> icalendar.Cale
     # NAME is not a known TEXT property to icalendar, so it would not be escaped on its own.
     cal.add("name", icalendar.vText(one_line(name)))
     cal.add("x-wr-calname", icalendar.vText(one_line(name)))
-    for component in timezones(zones, years):
+    # A day either side: the local date of a UTC instant can be in the year before or after.
+    first = min(start for start, _end in spans) - timedelta(days=1)
+    last = max(end for _start, end in spans) + timedelta(days=1)
+    for component in time_zones(home, zones, first.year, last.year):
         cal.add_component(component)
     return cal
 
 
-def timezones(zones: set[str], years: list[int]) -> list[icalendar.Timezone]:
-    """A VTIMEZONE for every zone, sorted, covering the years of the events.
+def time_zones(home: str, zones: set[str], first_year: int, last_year: int
+               ) -> list[icalendar.Timezone]:
+    """A VTIMEZONE, by TZID, for every zone the events name and for the calendar's own one.
 
-    Calendar.add_missing_timezones() iterates a set, so two processes could order the
-    VTIMEZONEs differently and give one feed two ETags. The calendar's own zone is always
-    among them, so even an empty feed has the component RFC 5545 requires.
+    The calendar's own zone has its block even when no event needs it (UTC included), so an
+    empty feed still has the component RFC 5545 requires. Events in a UTC zone are written
+    with "Z" and need none. Each block is exact from 1 January *first_year* to the end of
+    *last_year* (booking.vtimezone).
     """
-    tzids = {_zone(z).key for z in zones} - {"UTC"}
-    # A year early: the local date of a UTC start can fall in the year before.
-    first = date(min(years, default=2000) - 1, 1, 1)
-    last = date(max(years, default=2000) + _ZONE_MARGIN_YEARS, 1, 1)
-    return [icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
-            for tzid in sorted(tzids)]
+    named = {_tzid(zone_of(z)): zone_of(z) for z in zones}
+    named.pop("UTC", None)
+    named[_tzid(zone_of(home))] = zone_of(home)
+    return [vtimezone(tzid, named[tzid], first_year, last_year) for tzid in sorted(named)]
+
+
+def _tzid(zone: ZoneInfo) -> str:
+    """The TZID icalendar writes for times in *zone* ("UTC" for every name of UTC)."""
+    return tzid_from_tzinfo(zone) or zone.key
 
 
 def _event_bytes(booking: Booking, host: str, url: str | None, show_details: bool,
@@ -167,7 +179,8 @@ def _event_bytes(booking: Booking, host: str, url: str | None, show_details: boo
     # Every value the event is made of, so a stale event can never be served.
     key = (booking.id, booking.uid, booking.updated_at, booking.created_at, booking.sequence,
            booking.status, booking.start_at, booking.end_at, booking.title, booking.quantity,
-           resource.name, resource.location, resource.timezone, show_details, host, url, locale)
+           resource.name, resource.location, resource.timezone, resource.calendar_changed_at,
+           show_details, host, url, locale)
     event = cache.get(key)
     if event is None:
         event = booking_event(booking, host=host, url=url, show_details=show_details,
@@ -180,15 +193,16 @@ def booking_event(booking: Booking, *, host: str, url: str | None, show_details:
                   words: dict[str, str] | None = None) -> icalendar.Event:
     """The VEVENT of one booking; UID, SEQUENCE and DTSTAMP follow it through every change."""
     resource = booking.resource
-    zone = _zone(resource.timezone)
+    zone = zone_of(resource.timezone)
     event = icalendar.Event()
+    revised = revised_at(booking)
     event.add("uid", f"booking-{booking.uid}@{host}")
-    event.add("dtstamp", booking.updated_at)
+    event.add("dtstamp", revised)
     start, end = _period(booking.start_at, booking.end_at, zone)
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("created", booking.created_at)
-    event.add("last-modified", booking.updated_at)
+    event.add("last-modified", revised)
     event.add("sequence", booking.sequence)
     event.add("status", _STATUS[booking.status])
     ended = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
@@ -206,6 +220,12 @@ def booking_event(booking: Booking, *, host: str, url: str | None, show_details:
     if url:
         event.add("url", url)
     return event
+
+
+def revised_at(booking: Booking) -> datetime:
+    """When the event last changed: the booking, or its resource's name, place or zone."""
+    renamed = booking.resource.calendar_changed_at
+    return booking.updated_at if renamed is None else max(booking.updated_at, renamed)
 
 
 def _period(start_at: datetime, end_at: datetime, zone: ZoneInfo) -> tuple[date, date]:
@@ -263,117 +283,9 @@ def _description(booking: Booking, purpose: str, url: str | None,
     return "\n\n".join(lines)
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_of(name: str | None) -> ZoneInfo:
     """The resource's zone; an unknown name (never stored by the app) falls back to UTC."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-# --- Import: an .ics file of holidays becomes closures ------------------------------------
-
-MAX_IMPORT_BYTES = 1024 * 1024
-MAX_IMPORT_EVENTS = 500
-MAX_REASON_LENGTH = 300
-_EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_IMPORT_YEARS_AHEAD = 10
-
-
-def parse_closures(data: bytes, zone: str, *, now: datetime
-                   ) -> list[tuple[datetime, datetime, str]]:
-    """Every VEVENT of an .ics file as a (start, end, reason) closure in *zone*; all or nothing.
-
-    All-day events close the resource from local midnight to midnight (DTEND exclusive);
-    times without a zone are the resource's wall-clock times. Cancelled and transparent
-    (free) events are skipped. Anything unreadable raises InvalidInput naming the problem.
-    """
-    events = _read_events(data)
-    tz = _zone(zone)
-    latest = now + timedelta(days=365 * _IMPORT_YEARS_AHEAD)
-    closures = []
-    for number, event in enumerate(events, start=1):
-        label = one_line(_text(event.get("SUMMARY"))) or _("event %(n)d", n=number)
-        if _text(event.get("STATUS")).upper() == "CANCELLED" or \
-                _text(event.get("TRANSP")).upper() == "TRANSPARENT":
-            continue
-        if any(event.get(p) is not None for p in ("RRULE", "RDATE", "RECURRENCE-ID")):
-            _refuse(_("“%(event)s” repeats (RRULE/RDATE). Repeating events are not imported: "
-                      "export each holiday as its own event.", event=label))
-        start, end = _event_span(event, tz, label)
-        if not (_EARLIEST_IMPORT <= start and end <= latest):
-            _refuse(_("“%(event)s” is outside the years this app accepts (2000 to %(year)d).",
-                      event=label, year=latest.year))
-        closures.append((start, end, label[:MAX_REASON_LENGTH]))
-    if not closures:
-        _refuse(_("The file has no events that could become closures."))
-    return closures
-
-
-def _read_events(data: bytes) -> list[icalendar.Event]:
-    if len(data) > MAX_IMPORT_BYTES:
-        _refuse(_("The file is larger than %(n)d KB.", n=MAX_IMPORT_BYTES // 1024))
-    try:
-        text = data.decode("utf-8-sig")
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, UnicodeDecodeError, IndexError, KeyError, TypeError):
-        calendars = []
-    if not calendars or any(c.name != "VCALENDAR" for c in calendars):
-        _refuse(_("This is not an iCalendar (.ics) file."))
-    events = [e for c in calendars for e in c.walk("VEVENT")]
-    if not events:
-        _refuse(_("The file contains no events."))
-    if len(events) > MAX_IMPORT_EVENTS:
-        _refuse(_("The file has %(n)d events; at most %(max)d can be imported at once.",
-                  n=len(events), max=MAX_IMPORT_EVENTS))
-    return events
-
-
-def _event_span(event: icalendar.Event, tz: ZoneInfo, label: str) -> tuple[datetime, datetime]:
-    """The event's [start, end) in UTC, or InvalidInput if it has none or a broken one."""
-    if getattr(event, "errors", None):
-        _refuse(_("“%(event)s” has a value that cannot be read.", event=label))
-    start = _single_time(event, "DTSTART")
-    if start is None:
-        _refuse(_("“%(event)s” has no start (DTSTART).", event=label))
-    end = _single_time(event, "DTEND")
-    duration = event.get("DURATION")
-    if end is None and isinstance(getattr(duration, "dt", None), timedelta):
-        end = start + duration.dt
-    elif end is None and not isinstance(start, datetime):
-        end = start + timedelta(days=1)  # RFC 5545: an all-day DTSTART alone is one day
-    if end is None or isinstance(start, datetime) != isinstance(end, datetime):
-        _refuse(_("“%(event)s” has no usable end (DTEND).", event=label))
-    try:
-        span = Interval(_as_utc(start, tz), _as_utc(end, tz))
-    except (ValueError, OverflowError):
-        _refuse(_("“%(event)s” ends before it starts.", event=label))
-    return span.start, span.end
-
-
-def _single_time(event: icalendar.Event, name: str) -> date | None:
-    value = event.get(name)
-    if value is None:
-        return None
-    moment = getattr(value, "dt", None)  # a list when the property repeats
-    if not isinstance(moment, date):
-        return None
-    return moment
-
-
-def _as_utc(moment: date, tz: ZoneInfo) -> datetime:
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(0))
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=tz)  # floating and all-day: the resource's wall clock
-    return moment.astimezone(timezone.utc)
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, list):
-        return ""
-    return str(value)
-
-
-def _refuse(message: str) -> None:
-    raise InvalidInput({"file": message})

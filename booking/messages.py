@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from booking import scheduling
 from booking.scheduling import Breach, Interval, Reason
+
+
+def format_day(moment: datetime, zone: str, skeleton: str = "yMMMEd") -> str:
+    """The local date of *moment* from the reader's locale data ("Wed, Dec 2, 2026")."""
+    return format_skeleton(skeleton, moment.astimezone(ZoneInfo(zone)).date(), locale=get_locale())
 
 
 def format_moment(moment: datetime, zone: str) -> str:
@@ -39,11 +45,25 @@ def format_minutes(minutes: int) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
-def describe(reason: Reason, zone: str) -> str:
+@dataclass(frozen=True)
+class Refused:
+    """What a refusal's sentences may say beyond the reasons: the request and the buffers.
+
+    The clashing bookings come with each reason (Reason.clashes, as the person may know them).
+    """
+
+    period: Interval  # the time asked for
+    buffer_before: int = 0  # the resource's buffers, in minutes
+    buffer_after: int = 0
+
+
+def describe(reason: Reason, zone: str, refused: Refused | None = None) -> str:
     """One sentence that says which rule the booking breaks and, where it helps, when."""
     times = ", ".join(format_span(i, zone) for i in reason.intervals[:5])
     limit = reason.limit or 0
     match reason.code:
+        case scheduling.CONFLICT if refused is not None:
+            return describe_clash(reason, zone, refused)
         case scheduling.CONFLICT if limit > 0:
             return ngettext("Only %(num)d place is left at %(times)s.",
                             "Only %(num)d places are left at %(times)s.", limit, times=times)
@@ -76,6 +96,52 @@ def describe(reason: Reason, zone: str) -> str:
         case scheduling.INVALID_QUANTITY:
             return _("Book at least one place.")
     return _("This time cannot be booked.")
+
+
+def describe_clash(reason: Reason, zone: str, refused: Refused) -> str:
+    """A clash in the other bookings' own times; the buffer named when only it clashes.
+
+    Times the reason marks as too full are padded by the buffers; people book and see the
+    bookings' own times, so those are what a refusal shows.
+    """
+    found = list(reason.clashes)
+    mine = [c for c in found if c.mine]
+    others = [c for c in found if not c.mine]
+    sentences = []
+    if limit := reason.limit:
+        shown = [part for i in reason.intervals if (part := i.intersection(refused.period))]
+        sentences.append(ngettext("Only %(num)d place is left at %(times)s.",
+                                  "Only %(num)d places are left at %(times)s.", limit,
+                                  times=_spans(shown or reason.intervals, zone)))
+    elif others or not found:
+        sentences.append(_("Already booked at %(times)s.",
+                           times=_spans([c.period for c in others] or reason.intervals, zone)))
+    if pending := [c for c in mine if c.pending]:
+        sentences.append(_("Your own request at %(times)s, still awaiting approval, holds this "
+                           "time.", times=_spans([c.period for c in pending], zone)))
+    if booked := [c for c in mine if not c.pending]:
+        sentences.append(_("You have already booked %(times)s.",
+                           times=_spans([c.period for c in booked], zone)))
+    if found and not any(c.period.overlaps(refused.period) for c in found):
+        sentences.append(_buffer_sentence(refused))
+    return " ".join(s for s in sentences if s)
+
+
+def _spans(intervals, zone: str) -> str:
+    return ", ".join(format_span(i, zone) for i in sorted(intervals, key=lambda i: i.start)[:5])
+
+
+def _buffer_sentence(refused: Refused) -> str:
+    """Why times that do not overlap still clash: the minutes kept free around each booking."""
+    before, after = refused.buffer_before, refused.buffer_after
+    if before and after:
+        return _("%(before)s before and %(after)s after each booking are kept free.",
+                 before=format_minutes(before), after=format_minutes(after))
+    if before:
+        return _("%(length)s are kept free before each booking.", length=format_minutes(before))
+    if after:
+        return _("%(length)s are kept free after each booking.", length=format_minutes(after))
+    return ""
 
 
 def reason_as_dict(reason: Reason, zone: str, *, show_booking_ids: bool = True) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta, timezone
 from functools import cache
 
@@ -39,26 +40,46 @@ def _admin_url(url: str) -> sa.URL:
     return sa.make_url(normalise_database_url(url))
 
 
+@contextmanager
+def throwaway_postgres_database(server_url: str):
+    """A new, empty PostgreSQL database on the server of *server_url*, dropped afterwards."""
+    base = _admin_url(server_url)
+    name = f"booking_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throw-away PostgreSQL database for this test run, upgraded by the migrations."""
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these on PostgreSQL")
-    base = _admin_url(POSTGRES_URL)
-    name = f"booking_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name).render_as_string(hide_password=False)
-    app = create_app(_test_config(url))
-    with app.app_context():
-        from flask_migrate import upgrade
-        upgrade()
-        db.engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with throwaway_postgres_database(POSTGRES_URL) as url:
+        app = create_app(_test_config(url))
+        with app.app_context():
+            from flask_migrate import upgrade
+            upgrade()
+            db.engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A database with no tables at all, on each engine (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these on PostgreSQL")
+    with throwaway_postgres_database(POSTGRES_URL) as url:
+        yield url
 
 
 def _test_config(url: str, **extra) -> dict:

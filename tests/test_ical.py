@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booking import ical
-from booking.exceptions import InvalidInput
 from booking.models import Booking, BookingStatus, Resource
 
 HOST = "booking.example.org"
@@ -33,8 +33,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def run_ics_check(*targets: str | Path, feed: bool = True) -> str:
-    """Run ../shared/tools/ics_check on files or a loopback URL; fail with its report."""
+def run_ics_check(*targets: str | Path, feed: bool = True, every_parser: bool = False) -> str:
+    """Run ../shared/tools/ics_check on files or a loopback URL; fail with its report.
+
+    *every_parser*: also node-ical, which ics_check skips where it is not installed.
+    """
     if not ICS_CHECK.exists():
         _unavailable(f"ics_check not found at {ICS_CHECK}: the repository's parent needs shared/")
     command = [str(ICS_CHECK), *(["--feed"] if feed else []), "-q", *map(str, targets)]
@@ -46,6 +49,8 @@ def run_ics_check(*targets: str | Path, feed: bool = True) -> str:
         _unavailable(f"ics_check is not set up; run {ICS_CHECK.parent / 'setup.sh'} once "
                      f"(with the same ICS_CHECK_HOME): {output.strip()}")
     assert result.returncode == 0, output
+    if every_parser and re.search(r"^ics_check: .* skipped$", output, re.MULTILINE):
+        _unavailable(f"ics_check skipped a parser (run its setup.sh): {output.strip()}")
     return output
 
 
@@ -81,9 +86,13 @@ def link(b: Booking) -> str:
     return f"https://{HOST}/bookings/{b.id}"
 
 
+WINDOW = (utc(2026, 10, 1), utc(2027, 12, 31))
+
+
 def render(bookings, *, hidden=(), name="Lab 3", zone="Europe/Berlin", cache=None) -> bytes:
     return ical.feed_to_ical(bookings, name=name, host=HOST, link=link,
-                             show_details=lambda b: b.id not in hidden, zone=zone, cache=cache)
+                             show_details=lambda b: b.id not in hidden, zone=zone, window=WINDOW,
+                             cache=cache)
 
 
 def events_by_uid(body: bytes) -> dict[str, icalendar.Event]:
@@ -245,10 +254,13 @@ def test_calendar_properties(feed_bookings):
     assert b"\n" not in body.replace(b"\r\n", b"")
 
 
-def test_empty_feed_still_has_its_time_zone():
-    cal = icalendar.Calendar.from_ical(render([], zone="Asia/Shanghai"))
-    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
-    assert str(cal["X-WR-TIMEZONE"]) == "Asia/Shanghai"
+@pytest.mark.parametrize("zone, tzid", [("Asia/Shanghai", "Asia/Shanghai"), ("UTC", "UTC"),
+                                        ("Etc/UTC", "UTC")])
+def test_empty_feed_still_has_its_time_zone(zone, tzid):
+    """RFC 5545 §3.6: a calendar holds at least one component, also in UTC."""
+    cal = icalendar.Calendar.from_ical(render([], zone=zone))
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [tzid]
+    assert str(cal["X-WR-TIMEZONE"]) == zone
 
 
 def test_output_is_deterministic_and_the_cache_changes_nothing(feed_bookings):
@@ -269,7 +281,8 @@ def test_output_is_deterministic_and_the_cache_changes_nothing(feed_bookings):
 def test_assembled_feed_is_exactly_what_icalendar_writes(feed_bookings):
     """with_events() splices whole VEVENTs: byte for byte Calendar.to_ical()."""
     bookings = list(feed_bookings.values())
-    cal = ical._calendar(name="Lab", zones={"Europe/Berlin"}, years=[2027])
+    cal = ical._calendar(name="Lab", home="Europe/Berlin", zones={"Europe/Berlin"},
+                         spans=[WINDOW])
     events = [ical.booking_event(b, host=HOST, url=link(b), show_details=True) for b in bookings]
     spliced = ical.with_events(cal, [e.to_ical() for e in events])
     for event in events:
@@ -293,6 +306,7 @@ def test_rendered_feeds_pass_ics_check(tmp_path, feed_bookings, lab):
     files = {
         "full.ics": render(b.values(), hidden={b["hidden"].id}, name="Lab 3, 实验室; A\\B"),
         "empty.ics": render([], name="空 calendar", zone="Asia/Shanghai"),
+        "empty_utc.ics": render([], name="UTC", zone="UTC"),
         "berlin_dst.ics": render([b["spring"], b["autumn"], b["repeated_hour"]]),
         "new_york.ics": render([booking(resource(timezone="America/New_York"),
                                         utc(2027, 1, 1, 3), utc(2027, 1, 1, 5))],
@@ -301,6 +315,28 @@ def test_rendered_feeds_pass_ics_check(tmp_path, feed_bookings, lab):
     for name, body in files.items():
         (tmp_path / name).write_bytes(body)
     run_ics_check(*(tmp_path / name for name in files))
+
+
+FOUR_ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Shanghai")
+
+
+def test_feeds_across_two_years_place_every_event_right_in_every_parser(tmp_path):
+    """A year of weekly 09:00 bookings from this winter: both changes, two calendar years.
+
+    ics_check's parsers_agree_times compares ical.js and vobject (which read the VTIMEZONE)
+    with libical and node-ical (which use their own zone data).
+    """
+    for tzid in FOUR_ZONES:
+        zone, room = ZoneInfo(tzid), resource(timezone=tzid)
+        weeks = [datetime(2026, 12, 7, 9, tzinfo=zone) + timedelta(weeks=n) for n in range(60)]
+        local = [w.replace(tzinfo=None) for w in weeks]  # 09:00 local every week, DST or not
+        items = [booking(room, w.replace(tzinfo=zone), w.replace(hour=10, tzinfo=zone))
+                 for w in local]
+        body = render(items, zone=tzid)
+        for item, event in zip(items, icalendar.Calendar.from_ical(body).walk("VEVENT")):
+            assert event["DTSTART"].dt.astimezone(timezone.utc) == item.start_at
+        (tmp_path / f"{tzid.replace('/', '_')}.ics").write_bytes(body)
+    run_ics_check(*sorted(tmp_path.iterdir()), every_parser=True)
 
 
 def test_single_download_passes_ics_check(tmp_path, lab):
@@ -335,81 +371,3 @@ def test_any_title_round_trips_as_clean_text(title):
 ])
 def test_clean_text(raw, cleaned):
     assert ical.clean_text(raw) == cleaned
-
-
-# --- Import: closures from an .ics file ----------------------------------------------------
-
-NOW = utc(2027, 1, 10)
-
-
-def ics(*events: str, extra: str = "") -> bytes:
-    body = "".join(f"BEGIN:VEVENT\r\nUID:{n}@school\r\nDTSTAMP:20270101T000000Z\r\n{e}"
-                   "END:VEVENT\r\n" for n, e in enumerate(events))
-    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//School//EN\r\n{extra}{body}"
-            "END:VCALENDAR\r\n").encode()
-
-
-def test_import_all_day_events_close_whole_local_days():
-    data = ics("SUMMARY:Spring holiday\r\nDTSTART;VALUE=DATE:20270329\r\n"
-               "DTEND;VALUE=DATE:20270403\r\n",
-               "SUMMARY:Teachers' day\r\nDTSTART;VALUE=DATE:20270910\r\n")
-    holiday, teachers = ical.parse_closures(data, "Europe/Berlin", now=NOW)
-    # 29 March to 2 April inclusive: DTEND is exclusive; Berlin is on summer time by then.
-    assert holiday == (utc(2027, 3, 28, 22), utc(2027, 4, 2, 22), "Spring holiday")
-    assert teachers == (utc(2027, 9, 9, 22), utc(2027, 9, 10, 22), "Teachers' day")
-
-
-def test_import_across_the_spring_change_is_23_hours():
-    data = ics("SUMMARY:Sunday\r\nDTSTART;VALUE=DATE:20270328\r\nDTEND;VALUE=DATE:20270329\r\n")
-    ((start, end, _reason),) = ical.parse_closures(data, "Europe/Berlin", now=NOW)
-    assert (start, end) == (utc(2027, 3, 27, 23), utc(2027, 3, 28, 22))
-
-
-def test_import_timed_events_keep_their_zone():
-    data = ics("SUMMARY:Zoned\r\nDTSTART;TZID=Asia/Shanghai:20270501T080000\r\n"
-               "DTEND;TZID=Asia/Shanghai:20270501T120000\r\n",
-               "SUMMARY:UTC\r\nDTSTART:20270502T080000Z\r\nDURATION:PT2H\r\n",
-               "SUMMARY:Floating\r\nDTSTART:20270503T080000\r\nDTEND:20270503T090000\r\n",
-               "SUMMARY:Gone\r\nSTATUS:CANCELLED\r\nDTSTART:20270504T080000Z\r\n"
-               "DTEND:20270504T090000Z\r\n")
-    closures = ical.parse_closures(data, "Europe/Berlin", now=NOW)
-    assert closures == [(utc(2027, 5, 1), utc(2027, 5, 1, 4), "Zoned"),
-                        (utc(2027, 5, 2, 8), utc(2027, 5, 2, 10), "UTC"),
-                        (utc(2027, 5, 3, 6), utc(2027, 5, 3, 7), "Floating")]
-
-
-def test_import_reason_is_clean_and_short():
-    data = ics("SUMMARY:" + "x" * 400 + "\\nmore\r\nDTSTART;VALUE=DATE:20270501\r\n")
-    ((_start, _end, reason),) = ical.parse_closures(data, "UTC", now=NOW)
-    assert reason == "x" * 300
-
-
-@pytest.mark.parametrize("data, words", [
-    (b"", "not an iCalendar"),
-    (b"hello world", "not an iCalendar"),
-    (b"\xff\xfe\x00\x01binary", "not an iCalendar"),
-    (b"BEGIN:VCARD\r\nFN:Someone\r\nEND:VCARD\r\n", "not an iCalendar"),
-    (ics(), "no events"),
-    (ics("SUMMARY:No start\r\n"), "“No start” has no start"),
-    (ics("SUMMARY:Weekly\r\nDTSTART:20270501T080000Z\r\nDTEND:20270501T090000Z\r\n"
-         "RRULE:FREQ=WEEKLY;COUNT=3\r\n"), "repeats"),
-    (ics("SUMMARY:Back\r\nDTSTART:20270501T080000Z\r\nDTEND:20270501T070000Z\r\n"),
-     "ends before it starts"),
-    (ics("SUMMARY:Point\r\nDTSTART:20270501T080000Z\r\n"), "no usable end"),
-    (ics("SUMMARY:Mixed\r\nDTSTART;VALUE=DATE:20270501\r\nDTEND:20270502T080000Z\r\n"),
-     "no usable end"),
-    (ics("SUMMARY:Broken\r\nDTSTART:tomorrow\r\nDTEND:20270502T080000Z\r\n"),
-     "cannot be read"),
-    (ics("SUMMARY:Twice\r\nDTSTART:20270501T080000Z\r\nDTSTART:20270501T090000Z\r\n"
-         "DTEND:20270502T080000Z\r\n"), "“Twice”"),
-    (ics("SUMMARY:Ancient\r\nDTSTART;VALUE=DATE:19000101\r\n"), "outside the years"),
-    (ics("SUMMARY:Far\r\nDTSTART;VALUE=DATE:99990101\r\n"), "outside the years"),
-    (ics("SUMMARY:Free\r\nTRANSP:TRANSPARENT\r\nDTSTART;VALUE=DATE:20270101\r\n"),
-     "no events that could become closures"),
-    (ics(*["DTSTART;VALUE=DATE:20270501\r\n"] * (ical.MAX_IMPORT_EVENTS + 1)), "at most"),
-    (b"BEGIN:VCALENDAR\r\n" + b"X-PAD:" + b"x" * ical.MAX_IMPORT_BYTES, "larger than"),
-])
-def test_import_refuses_bad_files_with_a_clear_message(data, words):
-    with pytest.raises(InvalidInput) as refused:
-        ical.parse_closures(data, "Europe/Berlin", now=NOW)
-    assert words in str(refused.value.fields["file"][0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 
+from booking import links
 from booking.api import serialise
 from booking.api.auth import api_user
 from booking.api.parsing import Reader, json_object, reject_unknown_query
@@ -28,7 +29,7 @@ def create():
     resource_id = reader.integer("resource_id", nullable=True)
     reader.raise_if_errors()
     feed, token = service.create_feed(api_user(), scope, resource_id)
-    url = url_for("feeds.feed", token=token, _external=True)
+    url = links.public_url("feeds.feed", token=token)
     location = url_for("api.feeds.index", _external=True)
     return {**serialise.feed(feed), "url": url}, 201, {"Location": location}
 

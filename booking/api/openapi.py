@@ -23,6 +23,8 @@ ERRORS = {
     409: ("Refused by the booking rules or the object's state; a resource change that "
           "bookings to come would not keep lists them.", "ConflictError"),
     422: ("Malformed input: the fields say what is wrong.", "ValidationError"),
+    429: ("Too many password attempts from this address, or failed ones at this account; "
+          "Retry-After says when to try again (docs/security.md).", "Error"),
 }
 LOCATION = {"Location": {"description": "URL of the new object", "schema": {"type": "string"}}}
 
@@ -81,7 +83,7 @@ PATHS = {
     "/tokens": {
         "post": _op("createToken", "Exchange e-mail and password for a bearer token", "tokens",
                     (201, "The token; its secret is shown only now", "NewToken", None),
-                    (401, 403, 422), body=_body("TokenRequest"), open_=True),
+                    (401, 403, 422, 429), body=_body("TokenRequest"), open_=True),
         "get": _op("listTokens", "Your tokens that still work", "tokens",
                    (200, "Your tokens", "TokenList", None), (422,)),
     },

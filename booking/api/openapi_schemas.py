@@ -224,7 +224,8 @@ SCHEMAS = {
     "NewFeed": obj({"id": ID, "scope": {"enum": [s.value for s in FeedScope]},
                     "resource_id": {"type": ["integer", "null"]}, "created_at": MOMENT,
                     "url": {"type": "string", "description":
-                            "The subscription URL with its secret: shown only this once."}}),
+                            "The subscription URL with its secret, at the site's public "
+                            "address (PUBLIC_URL): shown only this once."}}),
     "TokenList": listing("Token"),
     "ResourceList": listing("Resource"),
     "BookingList": listing("Booking"),

@@ -5,18 +5,18 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import gettext as _
 
+from booking import throttle
 from booking.api import serialise
 from booking.api.auth import api_user, public, unauthorized
 from booking.api.parsing import Reader, json_object, reject_unknown_query
 from booking.exceptions import NotAllowed
-from booking.extensions import PASSWORD_ATTEMPTS, limiter
 from booking.services import accounts, api_tokens
 
 bp = Blueprint("tokens", __name__)
 
 
 @bp.post("/tokens")
-@limiter.limit(PASSWORD_ATTEMPTS)
+@throttle.password_guesses
 @public
 def create():
     """Exchange an e-mail address and password for a bearer token."""
@@ -27,6 +27,7 @@ def create():
     body.raise_if_errors()
     user = accounts.authenticate(email, password)
     if user is None:
+        throttle.count_refusal()
         return unauthorized(_("Wrong e-mail address or password."))
     if user.must_change_password:
         raise NotAllowed(_("Choose your own password in the app first, then ask for a token."))

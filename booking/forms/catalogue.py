@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from datetime import time
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -111,12 +113,19 @@ def group_windows(windows: Iterable[tuple[int, time, time]]
     return sorted(groups, key=lambda g: (g[0][0][0], g[1]))
 
 
+def day_abbreviations() -> tuple[str, ...]:
+    """Monday to Sunday as the reader's locale abbreviates them, where the parser reads them."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    local = tuple(names[day] for day in range(7))
+    return local if all(name.lower() in DAY_WORDS for name in local) else DAY_ABBREVIATIONS
+
+
 def format_windows(windows: Iterable[tuple[int, time, time]]) -> str:
     """The text parse_windows reads back: one line per set of hours."""
     lines = []
+    names = day_abbreviations()
     for runs, start, end in group_windows(windows):
-        days = ",".join(DAY_ABBREVIATIONS[a] if a == b else
-                        f"{DAY_ABBREVIATIONS[a]}-{DAY_ABBREVIATIONS[b]}" for a, b in runs)
+        days = ",".join(names[a] if a == b else f"{names[a]}-{names[b]}" for a, b in runs)
         lines.append(f"{days} {start:%H:%M}-{end:%H:%M}")
     return "\n".join(lines)
 

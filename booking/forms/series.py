@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TimeField, widgets)
@@ -15,8 +17,11 @@ from booking.forms import accepted_date, choices
 from booking.forms.bookings import BookingForm
 from booking.scheduling import Frequency, Recurrence
 
-WEEKDAY_CHOICES = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
-                   (5, _l("Sat")), (6, _l("Sun"))]
+
+def weekday_choices() -> list:
+    """Monday to Sunday, abbreviated from the reader's locale data."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    return choices((day, names[day]) for day in range(7))
 
 
 class CheckboxesField(SelectMultipleField):
@@ -30,7 +35,7 @@ class SeriesForm(BookingForm):
     interval = IntegerField(_l("Every"), default=1,
                             validators=[NumberRange(min=1, max=limits.SERIES_MAX_INTERVAL)],
                             description=_l("1 = every week (day, month), 2 = every other one"))
-    weekdays = CheckboxesField(_l("On"), coerce=int, choices=choices(WEEKDAY_CHOICES),
+    weekdays = CheckboxesField(_l("On"), coerce=int, choices=weekday_choices,
                                validators=[Optional()])
     monthly_by = SelectField(_l("Monthly on"), default="date", choices=choices([
         ("date", _l("the same day of the month")), ("weekday", _l("the same weekday (e.g. 2nd Wednesday)"))]))

@@ -5,13 +5,13 @@ from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
 from booking.models.organisation import Organisation, OrganisationKind
 from booking.models.resource import (AvailabilityWindow, Closure, Resource, ResourceKind,
                                      resource_allowed_organisation)
-from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, hash_secret,
-                                   new_secret)
+from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, LoginSession,
+                                   hash_secret, new_secret)
 from booking.models.user import Role, User
 
 __all__ = [
     "OCCUPYING_STATUSES", "ApiToken", "AvailabilityWindow", "Booking", "BookingSeries",
-    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Organisation",
+    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",
 ]

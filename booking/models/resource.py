@@ -62,6 +62,9 @@ class Resource(db.Model):
     longest_occupied_minutes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When what calendar events show of the resource (name, location, zone) last changed:
+    # the DTSTAMP and LAST-MODIFIED of its bookings' events move with it. None: never.
+    calendar_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped["Organisation"] = relationship(  # noqa: F821
         back_populates="resources", foreign_keys=[organisation_id])
@@ -92,6 +95,18 @@ class Resource(db.Model):
 
     def __repr__(self) -> str:
         return f"<Resource {self.id} {self.name!r}>"
+
+
+#: What a booking's calendar event shows of its resource.
+CALENDAR_FIELDS = ("name", "location", "timezone")
+
+
+@sa.event.listens_for(Resource, "before_update")
+def _note_calendar_change(_mapper, _connection, resource: Resource) -> None:
+    """Every way of renaming or moving a resource moves its events' DTSTAMP (issue 11)."""
+    state = sa.inspect(resource)
+    if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+        resource.calendar_changed_at = utcnow()
 
 
 class AvailabilityWindow(db.Model):

@@ -1,4 +1,4 @@
-"""Secrets that stand in for a login: API tokens and calendar feed tokens.
+"""Secrets that stand in for a login: API tokens, calendar feed tokens, browser sessions.
 
 Only a SHA-256 hash of each secret is stored, so a leaked database reveals no usable URL
 or token; the secrets are long random strings, so a fast hash is enough.
@@ -56,6 +56,21 @@ class CalendarFeed(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The feed's Last-Modified, and a fingerprint of the content it was last served with: the
+    # time moves (never back) when a request finds the fingerprint changed (services.feeds).
+    content_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped["User"] = relationship()  # noqa: F821
     resource: Mapped["Resource | None"] = relationship()  # noqa: F821
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Its cookies carry the secret; signing out deletes the row."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship()  # noqa: F821

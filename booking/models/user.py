@@ -34,7 +34,8 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    # Bumped on password change and "log out everywhere": old session cookies stop working.
+    # Bumped when every session ends at once (sign out everywhere, password change,
+    # deactivation): each session key names the version it was made under.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -52,8 +53,28 @@ class User(UserMixin, db.Model):
     def is_org_admin(self) -> bool:
         return self.role in (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
 
+    #: The key of the browser session this object was signed in or loaded with; never
+    #: stored (booking.services.sessions keeps only its hash).
+    login_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        """What Flask-Login keeps in the session and remember cookies: the session's key."""
+        if self.login_key is None:
+            raise RuntimeError("sign in through booking.services.sessions.start_session")
+        return self.login_key
+
+    # UserMixin compares get_id(), which is now per browser session: the same person loaded
+    # for two sessions, or outside any, is still the same person.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = UserMixin.__hash__
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

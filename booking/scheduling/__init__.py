@@ -7,7 +7,7 @@ from booking.scheduling.availability import WeeklyWindow, at_local
 from booking.scheduling.intervals import Interval, intersect, merge, require_aware, subtract
 from booking.scheduling.reasons import (
     CAPACITY_EXCEEDED, CLOSED, CONFLICT, INVALID_QUANTITY, OFF_SLOT_GRID, OUTSIDE_AVAILABILITY,
-    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Reason,
+    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Clash, Reason,
 )
 from booking.scheduling.recurrence import (
     MAX_INTERVAL, MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong,
@@ -15,7 +15,8 @@ from booking.scheduling.recurrence import (
 )
 from booking.scheduling.rules import (
     DEFAULT_MAX_MINUTES, BookingRules, Closure, available_periods, check_booking,
-    longest_booking, max_booking_length, places_left, shortest_booking,
+    earliest_start, latest_start, longest_booking, max_booking_length, places_left,
+    shortest_booking,
 )
 from booking.scheduling.usage import Occupancy
 from booking.scheduling.verdicts import Breach, Verdict, breaches
@@ -24,9 +25,10 @@ __all__ = [
     "CAPACITY_EXCEEDED", "CLOSED", "CONFLICT", "DEFAULT_MAX_MINUTES", "INVALID_QUANTITY",
     "MAX_INTERVAL", "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY",
     "REASON_CODES", "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
-    "BookingRules", "Breach", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
+    "BookingRules", "Breach", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
     "Recurrence", "RecurrenceTooLong", "Slot", "Verdict", "WeeklyWindow",
-    "at_local", "available_periods", "breaches", "check_booking", "find_alternatives",
-    "free_intervals", "free_slots", "intersect", "longest_booking", "max_booking_length", "merge",
-    "places_left", "require_aware", "shortest_booking", "subtract", "to_rrule_string",
+    "at_local", "available_periods", "breaches", "check_booking", "earliest_start",
+    "find_alternatives", "free_intervals", "free_slots", "intersect", "latest_start",
+    "longest_booking", "max_booking_length", "merge", "places_left", "require_aware",
+    "shortest_booking", "subtract", "to_rrule_string",
 ]

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from booking.scheduling.availability import grid_starts
 from booking.scheduling.intervals import Interval, intersect, require_aware
 from booking.scheduling.rules import (
-    BookingRules, available_periods, grid_anchors, is_whole_slots, shortest_booking, size_reasons,
+    BookingRules, available_periods, earliest_start, grid_anchors, is_whole_slots, latest_start,
+    shortest_booking, size_reasons,
 )
 from booking.scheduling.usage import Occupancy, Usage
 
@@ -110,11 +111,10 @@ class _Room:
         usage = Usage.of((o for o in occupying if o.period.overlaps(occupied)), occupied)
         spare = [part for stretch in usage.room_for(quantity, rules.capacity)
                  if (part := _shrink(rules, stretch))]
-        earliest = now + timedelta(minutes=rules.notice_minutes)
+        earliest = earliest_start(rules, now)
         open_ = [part for stretch in available_periods(rules, span)
                  if (part := _not_before(stretch, earliest))]
-        latest = None if rules.horizon_days is None else now + timedelta(days=rules.horizon_days)
-        return cls(rules, usage, tuple(intersect(open_, spare)), latest)
+        return cls(rules, usage, tuple(intersect(open_, spare)), latest_start(rules, now))
 
     def may_start_at(self, moment: datetime) -> bool:
         """Whether the horizon lets a booking start at *moment*."""

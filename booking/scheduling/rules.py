@@ -175,11 +175,21 @@ def _slot_reasons(rules: BookingRules, period: Interval) -> list[Reason]:
     return []
 
 
+def earliest_start(rules: BookingRules, now: datetime) -> datetime:
+    """The earliest a booking made at *now* may start: the notice period from now."""
+    return now + timedelta(minutes=rules.notice_minutes)
+
+
+def latest_start(rules: BookingRules, now: datetime) -> datetime | None:
+    """The latest a booking made at *now* may start (None: no horizon)."""
+    return None if rules.horizon_days is None else now + timedelta(days=rules.horizon_days)
+
+
 def _timing_reasons(rules: BookingRules, start: datetime, now: datetime) -> list[Reason]:
     reasons = []
-    if start < now + timedelta(minutes=rules.notice_minutes):
+    if start < earliest_start(rules, now):
         reasons.append(Reason(TOO_SOON, limit=rules.notice_minutes))
-    if rules.horizon_days is not None and start > now + timedelta(days=rules.horizon_days):
+    if (latest := latest_start(rules, now)) is not None and start > latest:
         reasons.append(Reason(TOO_FAR_AHEAD, limit=rules.horizon_days))
     return reasons
 

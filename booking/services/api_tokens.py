@@ -87,6 +87,17 @@ def list_tokens(user: User, *, now: datetime | None = None) -> list[ApiToken]:
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
+def revoke_all_tokens(user: User, *, now: datetime | None = None) -> None:
+    """Stop every token of the person, in the caller's transaction.
+
+    A new password ends them (whoever took the old one may have made some), and so does
+    deactivation, for good: reactivating a person brings no old token back.
+    """
+    db.session.execute(sa.update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(
+        revoked_at=now or utcnow()))
+
+
 def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> ApiToken:
     """Stop one of the person's own tokens from working; revoking twice changes nothing."""
     token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None

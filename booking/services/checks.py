@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from booking import scheduling
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
-from booking.permissions import can_book, details_visible
+from booking.permissions import can_book
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
+from booking.services import clashes
 
 # Alternatives are searched near each refused date, for at most this many dates.
 MAX_DATES_WITH_ALTERNATIVES = 50
@@ -115,14 +116,11 @@ def require(viewer: User, resource: Resource, verdicts: list[Verdict], *,
 
 def _conflict(viewer: User, resource: Resource, verdicts: list[Verdict], *,
               series: bool) -> Conflict:
-    """The conflict for refused verdicts, naming only bookings *viewer* may see in detail.
+    """The conflict for refused verdicts, as *viewer* may be told it (services.clashes).
 
     Another organisation's booking ids are left out of the reasons; the times stay.
     """
-    visible = _visible_ids(viewer, {i for v in verdicts for r in v.reasons for i in r.booking_ids})
-    verdicts = [replace(v, reasons=[replace(r, booking_ids=tuple(i for i in r.booking_ids
-                                                                 if i in visible))
-                                    for r in v.reasons]) for v in verdicts]
+    verdicts = clashes.seen_by(viewer, verdicts)
     if series:
         return SeriesConflict(verdicts, zone=resource.timezone)
     return Conflict(verdicts[0].reasons, verdicts[0].alternatives, zone=resource.timezone)
@@ -182,10 +180,3 @@ def _add_alternatives(proposal: Proposal, verdicts: list[Verdict], search_days: 
         verdict.alternatives = scheduling.find_alternatives(
             proposal.rules, verdict.period, quantity=proposal.quantity, occupying=taken,
             now=proposal.now, before=before, after=after, search_days=search_days)
-
-
-def _visible_ids(viewer: User, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(db.session.scalars(sa.select(Booking.id).where(Booking.id.in_(ids),
-                                                             details_visible(viewer))))

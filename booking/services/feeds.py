@@ -6,10 +6,8 @@ reveals no usable URL. Regenerating replaces the hash (the old URL stops working
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from functools import cache
 from datetime import datetime, timedelta
 
@@ -36,14 +34,6 @@ MAX_FEEDS_PER_USER = 50
 # new_secret() gives 43 URL-safe characters; anything else is not worth a database lookup.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Messages go into InvalidInput as lists: it splits any non-str value, a lazy string included.
-
-
-@dataclass(frozen=True)
-class FeedState:
-    """What a conditional request needs without rendering the feed."""
-
-    fingerprint: str  # changes whenever the feed's bytes may have changed
-    last_modified: datetime
 
 
 def list_feeds(user: User) -> list[CalendarFeed]:
@@ -90,6 +80,13 @@ def revoke_feed(user: User, feed_id: int) -> None:
     db.session.commit()
 
 
+def revoke_all_feeds(user: User) -> None:
+    """Stop every feed of the person for good, in the caller's transaction (deactivation)."""
+    db.session.execute(sa.update(CalendarFeed).where(
+        CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)).values(
+        revoked_at=utcnow()))
+
+
 def find_feed(token: str) -> CalendarFeed | None:
     """The working feed with this token, or None for anything unknown, revoked or malformed."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
@@ -109,32 +106,15 @@ def find_feed(token: str) -> CalendarFeed | None:
 
 def feed_bookings(feed: CalendarFeed, *, now: datetime) -> list[Booking]:
     """The bookings the feed shows, by start: its scope, inside the window, in two queries."""
-    params = _params(feed, now)
+    params = feed_params(feed, now)
     if params is None:
         return []
-    return list(db.session.scalars(_statements(feed.scope)[0], params))
+    return list(db.session.scalars(_bookings_statement(feed.scope), params))
 
 
-def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> FeedState:
-    """A fingerprint of everything the feed is made of, and its Last-Modified, in one query.
-
-    Every change to a booking raises its updated_at and its sequence; a booking that enters
-    or leaves the feed changes the count and the sum of ids. *context* is what the caller
-    adds (host, language), so the fingerprint covers the whole rendering.
-    """
-    params = _params(feed, now)
-    row: tuple = (0, 0, 0, None, None)
-    if params is not None:
-        row = (*db.session.execute(_statements(feed.scope)[1], params).one(), None)[:5]
-    user = feed.user
-    resource_changed = feed.resource.updated_at if feed.resource is not None else None
-    parts = (feed.id, feed.token_hash, str(feed.scope), feed_name(feed), feed_zone(feed),
-             user.organisation_id, user.is_platform_admin, params is not None, resource_changed,
-             *row, *context)
-    fingerprint = hashlib.sha256(repr(parts).encode()).hexdigest()
-    # The feed's resource: its name is the calendar's, its place is in every event.
-    candidates = (feed.created_at, row[3], row[4], resource_changed)
-    return FeedState(fingerprint, max(c for c in candidates if c is not None))
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    """The span a feed shows at *now*: 90 days back, 365 ahead."""
+    return now - WINDOW_BACK, now + WINDOW_AHEAD
 
 
 def shows_details(feed: CalendarFeed, booking: Booking) -> bool:
@@ -171,7 +151,7 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
-def _params(feed: CalendarFeed, now: datetime) -> dict | None:
+def feed_params(feed: CalendarFeed, now: datetime) -> dict | None:
     """The values for the feed's statements; None when it may show nothing at all."""
     user = feed.user
     if feed.scope is FeedScope.ME:
@@ -182,18 +162,16 @@ def _params(feed: CalendarFeed, now: datetime) -> dict | None:
         who = feed.resource.id
     else:
         return None
-    start = now - WINDOW_BACK
+    start, end = feed_window(now)
     # No booking is longer than MAX_BOOKING_LENGTH: "earliest" bounds the index range read.
-    return {"who": who, "start": start, "end": now + WINDOW_AHEAD,
+    return {"who": who, "start": start, "end": end,
             "earliest": start - MAX_BOOKING_LENGTH, "grace": now - CANCELLED_GRACE}
 
 
-@cache
-def _statements(scope: FeedScope) -> tuple[sa.Select, sa.Select]:
-    """The feed's bookings and their fingerprint, built once per scope with bound parameters.
+def in_feed(scope: FeedScope) -> tuple:
+    """The WHERE clauses of a feed's bookings, with feed_params()'s names as bound parameters.
 
-    Building SQLAlchemy expressions costs more than running these queries; a 304 runs only
-    the second statement.
+    The organisation's scope filters on the resource's owner: the query must join Resource.
     """
     who = sa.bindparam("who")
     scope_clause = {
@@ -203,7 +181,7 @@ def _statements(scope: FeedScope) -> tuple[sa.Select, sa.Select]:
                                        Resource.organisation_id == who),
         FeedScope.RESOURCE: Booking.resource_id == who,
     }[scope]
-    where = (
+    return (
         scope_clause,
         Booking.start_at < sa.bindparam("end"), Booking.end_at > sa.bindparam("start"),
         Booking.start_at > sa.bindparam("earliest"),
@@ -211,21 +189,16 @@ def _statements(scope: FeedScope) -> tuple[sa.Select, sa.Select]:
                sa.and_(Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REJECTED)),
                        Booking.updated_at >= sa.bindparam("grace"))),
     )
-    columns = [sa.func.count(Booking.id), sa.func.sum(Booking.id), sa.func.sum(Booking.sequence),
-               sa.func.max(Booking.updated_at)]
-    if scope is FeedScope.RESOURCE:
-        # The feed's one resource is known: no join, which makes its 304 a third cheaper.
-        bookings = sa.select(Booking)
-        state = sa.select(*columns).select_from(Booking)
-    else:
-        # The organisation's scope filters on the resource's owner; both need the newest
-        # change of a resource, whose name and place are in the events.
-        bookings = sa.select(Booking).join(Booking.resource)
-        state = sa.select(*columns, sa.func.max(Resource.updated_at)).select_from(
-            Booking).join(Booking.resource)
-    bookings = (bookings.where(*where).options(selectinload(Booking.resource))
-                .order_by(Booking.start_at, Booking.id))
-    return bookings, state.where(*where)
+
+
+@cache
+def _bookings_statement(scope: FeedScope) -> sa.Select:
+    """The feed's bookings, built once per scope: building it costs more than running it."""
+    bookings = sa.select(Booking)
+    if scope is FeedScope.ORGANISATION:
+        bookings = bookings.join(Booking.resource)
+    return (bookings.where(*in_feed(scope)).options(selectinload(Booking.resource))
+            .order_by(Booking.start_at, Booking.id))
 
 
 def _valid_scope(user: User, scope: str, resource_id: int | None

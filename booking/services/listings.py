@@ -11,7 +11,7 @@ from booking import scheduling
 from booking.extensions import db
 from booking.limits import PAGE_SIZE
 from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
-from booking.permissions import is_shared_with
+from booking.permissions import is_shared_with, managed
 from booking.scheduling import Interval, Slot
 from booking.services.checks import occupancies
 
@@ -31,10 +31,8 @@ def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_
 def pending_requests(admin: User) -> list[Booking]:
     """Requests awaiting a decision on resources the person manages, oldest first."""
     stmt = (sa.select(Booking).join(Booking.resource)
-            .where(Booking.status == BookingStatus.PENDING)
+            .where(Booking.status == BookingStatus.PENDING, managed(admin))
             .order_by(Booking.created_at, Booking.id))
-    if not admin.is_platform_admin:
-        stmt = stmt.where(Resource.organisation_id == admin.organisation_id)
     return list(db.session.scalars(_with_relations(stmt)))
 
 

@@ -34,7 +34,7 @@ def admit_organisation(actor: User, *, name: str, kind: str, admin_name: str,
     """Admit an organisation with its first administrator, who must change the password."""
     _require_platform_admin(actor)
     errors = {**_organisation_errors(name, kind),
-              **_person_errors(admin_name, admin_email, first_password,
+              **_person_errors(admin_name, admin_email, first_password, name,
                                keys=("admin_name", "admin_email", "first_password"))}
     if errors:
         raise InvalidInput(errors)
@@ -56,7 +56,8 @@ def add_member(actor: User, organisation_id: int, *, name: str, email: str,
                first_password: str, role: str = Role.MEMBER) -> User:
     """Add a person to an organisation the actor manages; every problem is told at its field."""
     organisation = managed_organisation(actor, organisation_id)
-    errors = _person_errors(name, email, first_password, keys=("name", "email", "password"))
+    errors = _person_errors(name, email, first_password, organisation.name,
+                            keys=("name", "email", "password"))
     if not isinstance(role, str) or role not in set(Role):
         errors["role"] = [_l("Unknown role.")]
     if errors:
@@ -85,24 +86,21 @@ def _organisation_errors(name, kind) -> dict[str, list]:
     return errors
 
 
-def _person_errors(name, email, password, *, keys: tuple[str, str, str]) -> dict[str, list]:
+def _person_errors(name, email, password, organisation_name, *,
+                   keys: tuple[str, str, str]) -> dict[str, list]:
     """Name, e-mail and first password of a new person, under the form's field names."""
     name_key, email_key, password_key = keys
     errors = {}
-    if not isinstance(name, str) or not name.strip():
-        errors[name_key] = [_l("Give a name.")]
-    elif has_control_characters(name):
-        errors[name_key] = [_l("Remove the invisible control characters.")]
-    elif len(name.strip()) > NAME_LENGTH:
-        errors[name_key] = [_l("Use at most %(n)d characters.", n=NAME_LENGTH)]
+    if problem := accounts.name_problem(name):
+        errors[name_key] = [problem]
     if (not isinstance(email, str) or "@" not in email or len(email) > EMAIL_LENGTH
             or has_control_characters(email)):
         errors[email_key] = [_l("Give an e-mail address.")]
     elif accounts.find_user_by_email(email):
         errors[email_key] = [_l("A person with this e-mail address already exists.")]
-    if not isinstance(password, str) or len(password) < accounts.MIN_PASSWORD_LENGTH:
-        errors[password_key] = [_l("Use at least %(n)d characters.",
-                                   n=accounts.MIN_PASSWORD_LENGTH)]
+    if problem := accounts.password_problem(password, email=email, name=name,
+                                            organisation_name=organisation_name):
+        errors[password_key] = [problem]
     return errors
 
 
@@ -118,6 +116,9 @@ def set_organisation_active(actor: User, organisation_id: int, active: bool) -> 
     if not active and organisation.id == actor.organisation_id:
         raise InvalidInput({"organisation": [_l("You cannot deactivate your own organisation.")]})
     if organisation.is_active != bool(active):
+        if not active:
+            accounts.keep_a_platform_admin(without_organisation=organisation.id,
+                                           field="organisation")
         organisation.is_active = bool(active)
         db.session.flush()
         events.publish(OrganisationChanged(Action.ORGANISATION_READMITTED if active

@@ -81,21 +81,27 @@ def add_closures(actor: User, resource_id: int,
                  now: datetime | None = None) -> int:
     """Add closures, skipping any the resource already has; returns how many were added.
 
-    Skipping known ones lets the same calendar file be imported twice without doubling.
+    Skipping known ones lets the same calendar file be imported twice without doubling, and
+    the cap on closures counts only the new ones, so that a second import is not refused.
     """
-    resource = _managed_resource(actor, resource_id)
-    if errors := closure_errors(closures, len(resource.closures)):
+    _managed_resource(actor, resource_id)
+    if errors := closure_errors(closures):
         raise InvalidInput({"closures": errors})
     added = []
 
     def add(resource: Resource) -> None:
         known = {(c.start_at, c.end_at) for c in resource.closures}
+        new = []
         for start, end, reason in closures:
             if (start, end) not in known:
-                resource.closures.append(Closure(start_at=start, end_at=end,
-                                                 reason=reason.strip()))
+                new.append(Closure(start_at=start, end_at=end, reason=reason.strip()))
                 known.add((start, end))
-                added.append(start)
+        if errors := closure_errors([(c.start_at, c.end_at, c.reason) for c in new],
+                                    len(resource.closures)):
+            db.session.rollback()
+            raise InvalidInput({"closures": errors})
+        resource.closures.extend(new)
+        added.extend(new)
 
     _change(actor, resource_id, add, now)
     return len(added)

@@ -22,7 +22,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
 from booking.permissions import can_find, can_manage_resource, can_see_details
 from booking.scheduling import Interval, Recurrence, RecurrenceTooLong, Verdict
-from booking.services import changes, checks
+from booking.services import changes, checks, clashes
 from booking.services.bookings import BookingRequest, check_reason, request_errors
 from booking.services.changes import Change
 from booking.services.locking import lock_findable, lock_resource, with_retries
@@ -63,8 +63,9 @@ def preview_series(user: User, request: SeriesRequest, *,
     resource = db.session.get(Resource, request.first.resource_id)
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
-    return checks.judge(user, resource, expand(request, resource), request.first.quantity,
-                        now=now, search_days=ALTERNATIVE_SEARCH_DAYS)
+    return clashes.seen_by(user, checks.judge(
+        user, resource, expand(request, resource), request.first.quantity, now=now,
+        search_days=ALTERNATIVE_SEARCH_DAYS))
 
 
 def create_series(user: User, request: SeriesRequest, *, now: datetime | None = None
@@ -87,6 +88,7 @@ def _create_locked(user: User, request: SeriesRequest, now: datetime):
         refused = checks.judge(user, resource, periods, quantity, now=now,
                                search_days=ALTERNATIVE_SEARCH_DAYS)
         checks.require(user, resource, refused, series=True)
+    skipped = clashes.seen_by(user, skipped)
     series = _new_series(user, resource, request)
     db.session.add(series)
     change = Change(Action.SERIES_CREATED, user, resource, series=series)

@@ -132,6 +132,11 @@
     });
   }
 
+  // Dragging needs a mouse or pen: say that it exists only where it works.
+  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches) {
+    document.querySelectorAll("[data-cal-drag-hint]").forEach(function (hint) { hint.hidden = false; });
+  }
+
   document.querySelectorAll("[data-cal-grid]").forEach(function (grid) {
     grid.addEventListener("keydown", function (event) { moveInGrid(grid, event); });
     enableDrag(grid);

@@ -7,11 +7,12 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from booking import throttle
 from booking.exceptions import InvalidInput
-from booking.extensions import PASSWORD_ATTEMPTS, db, limiter, login_manager
+from booking.extensions import db, login_manager
 from booking.forms.auth import ChangePasswordForm, LoginForm, SettingsForm
 from booking.models import User
-from booking.services import accounts
+from booking.services import accounts, feeds, sessions
 from booking.urls import safe_next
 from booking.views.helpers import show_field_errors
 
@@ -23,15 +24,9 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "auth.
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Find the session's person; an old session version (password changed) is refused."""
-    id_part, _sep, version = user_id.partition(".")
-    if not id_part.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(id_part))
-    if user is None or user.session_version != int(version) or not user.is_active:
-        return None
-    return user
+def load_user(session_key: str) -> User | None:
+    """The person whose live session the cookie names; an ended session is refused."""
+    return sessions.find_session_user(session_key)
 
 
 @bp.before_app_request
@@ -45,7 +40,7 @@ def require_password_change():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_ATTEMPTS, methods=["POST"])
+@throttle.password_guesses
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -54,6 +49,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.count_refusal()
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             target = safe_next(request.args.get("next"), url_for("main.index"))
@@ -61,18 +57,35 @@ def login():
             session.clear()  # a fresh session: nothing fixated before login survives
             if chosen_locale:
                 session["locale"] = chosen_locale
-            login_user(user, remember=form.remember.data)
-            return redirect(target)
+            _sign_in(user, remember=form.remember.data)
+            return throttle.trust_this_browser(redirect(target), user.email)
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out of this browser."""
+    """Sign out of this browser: its session ends on the server, copies of its cookies too."""
+    sessions.end_session(current_user.get_id())
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of this person, on every device, this one included."""
+    sessions.end_all_sessions(current_user)
+    logout_user()
+    flash(_("You are signed out on every device. Sign in again here."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _sign_in(user: User, *, remember: bool) -> None:
+    """Start a recorded session for this browser and put its key in the cookies."""
+    sessions.start_session(user)
+    login_user(user, remember=remember)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -81,17 +94,23 @@ def change_password():
     """Choose a new password; other sessions of this person end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            accounts.change_password(current_user, form.current_password.data,
-                                     form.new_password.data)
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
         except InvalidInput as exc:
             show_field_errors(form, exc)
         else:
-            # The session version changed: sign this session in again with the real object
-            # (the current_user proxy would point at itself).
-            login_user(current_user._get_current_object())
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for("main.index"))
+            # Every session ended, this one too: sign this browser in afresh.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                "remember_token") in request.cookies
+            _sign_in(user, remember=remembered)
+            flash(_("Your password is changed. You are signed out on your other devices, "
+                    "and your API tokens no longer work."), "success")
+            if not feeds.list_feeds(user):
+                return redirect(url_for("main.index"))
+            flash(_("Your calendar subscriptions keep working. If someone else may know "
+                    "their addresses, give each a new address below."), "info")
+            return redirect(url_for("feeds.index"))
     return render_template("auth/password.html", form=form)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from flask_login import current_user, login_required
 from booking.db_types import utcnow
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, StateConflict
 from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
-from booking.messages import describe, format_span
+from booking.messages import Refused, describe, format_day, format_moment, format_span
 from booking.models import Booking, BookingStatus, Resource
 from booking.permissions import can_change, can_decide, can_see_details
 from booking.scheduling import Interval
@@ -65,9 +67,12 @@ def _refused(form: BookingForm, resource: Resource, exc: Conflict):
 
 def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> dict:
     """A refusal as plain data: sentences, and alternatives as local wall-clock times."""
+    refused = refusal_context(resource, Interval(
+        local_to_utc(form.start.data, resource.timezone),
+        local_to_utc(form.end.data, resource.timezone)))
     return {
         "resource_id": resource.id,
-        "messages": [describe(reason, resource.timezone) for reason in exc.reasons]
+        "messages": [describe(reason, resource.timezone, refused) for reason in exc.reasons]
                     or [exc.message or _("This time cannot be booked.")],
         "alternatives": [[to_zone(alt.start, resource.timezone).strftime(LOCAL_FORMAT),
                           to_zone(alt.end, resource.timezone).strftime(LOCAL_FORMAT)]
@@ -76,6 +81,11 @@ def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> di
         "title": form.title.data or "",
         "quantity": form.quantity.data or 1,
     }
+
+
+def refusal_context(resource: Resource, period: Interval) -> Refused:
+    """What the sentences of a refusal of *period* may name beyond its reasons: the buffers."""
+    return Refused(period, resource.buffer_before_minutes, resource.buffer_after_minutes)
 
 
 def _flash_created(booking: Booking) -> None:
@@ -193,8 +203,21 @@ def free_slots_for(resource: Resource) -> list:
 
 
 @bp.app_template_filter("local")
-def local_time(moment, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(moment, zone: str, fmt: str | None = None) -> str:
+    """A moment in *zone*: date and time in the reader's language, or digits in *fmt*.
+
+    Only digits go through strftime, which knows English names alone.
+    """
+    if fmt is None:
+        return format_moment(moment, zone)
+    if re.search(r"%[aAbBcpx]", fmt):
+        raise ValueError(f"{fmt!r} would print English names; use local_date")
     return to_zone(moment, zone).strftime(fmt)
+
+
+@bp.app_template_filter("local_date")
+def local_date(moment, zone: str, skeleton: str = "yMMMEd") -> str:
+    return format_day(moment, zone, skeleton)
 
 
 def slot_link(resource: Resource, period: Interval, **extra) -> str:

@@ -144,6 +144,7 @@ def resource(resource_id: int):
     return render_template(
         "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
+        limits=grid_model.window_limits(data.rules, page.span, now),
         day_url=lambda day: url_for("calendar.resource", resource_id=resource_id, view="day",
                                     date=day.isoformat()),
         book=lambda proposal: links.new(item.id, proposal),
@@ -328,6 +329,13 @@ def cal_duration(minutes: int) -> str:
     if hours:
         return _("%(hours)d h", hours=hours)
     return _("%(minutes)d min", minutes=rest)
+
+
+@bp.app_template_filter("cal_moment")
+def cal_moment(moment: datetime, zone: str) -> str:
+    """"Wed, Dec 16 10:00" in *zone*, the date in the reader's language."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{cal_date(local.date(), 'MMMEd')} {local:%H:%M}"
 
 
 @bp.app_template_filter("cal_time")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -18,7 +17,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from booking import ical
+from booking import ical, ical_import, links
 from booking.db_types import utcnow
 from booking.exceptions import BookingsWouldBreak, InvalidInput
 from booking.messages import describe_breach
@@ -26,17 +25,19 @@ from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
 from booking.services import resources as resource_service
+from booking.services.feed_state import feed_state
 from booking.views.helpers import show_field_errors
 
 bp = Blueprint("feeds", __name__)
 
-_HOSTNAME = re.compile(r"[a-z0-9.-]{1,253}")
 _FEED_HEADERS = {
     # Private data behind a secret URL: no shared caches, no referrers, no search engines.
     "Cache-Control": "private, no-cache",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
+    # The body depends on Accept-Encoding: gzip when asked for, plain otherwise.
+    "Vary": "Accept-Encoding",
 }
 
 
@@ -52,22 +53,23 @@ def feed(token: str):
     found = service.find_feed(token)
     if found is None:
         return _feed_not_found()
-    now = utcnow()
+    now, coding = utcnow(), _content_coding()
     locale = found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    host = uid_host()
+    host = links.uid_domain()
     # The subscriber's language, never the fetching program's Accept-Language or session.
     with force_locale(locale):
-        state = service.feed_state(found, now=now, context=(host, request.url_root, locale))
+        state = feed_state(found, now=now, context=(host, links.public_address(), locale))
         cache = _feed_cache()
         etag = cache.etag(state.fingerprint)
-        if etag is not None and _not_modified(etag, state.last_modified, now):
-            return _feed_response(b"", etag, state.last_modified, status=304)
+        if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
+            return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
         body = _render_feed(found, now, host, locale, cache.events)
     etag = hashlib.sha256(body).hexdigest()
     cache.remember(state.fingerprint, etag)
-    if _not_modified(etag, state.last_modified, now):
-        return _feed_response(b"", etag, state.last_modified, status=304)
-    return _feed_response(body, etag, state.last_modified)
+    tag = _tagged(etag, coding)
+    if _not_modified(tag, state.last_modified, now):
+        return _feed_response(b"", tag, state.last_modified, status=304)
+    return _feed_response(_encoded(body, coding), tag, state.last_modified, coding=coding)
 
 
 @bp.route("/feeds/", methods=["GET", "POST"])
@@ -108,9 +110,12 @@ def revoke(feed_id: int):
 def booking_ics(booking_id: int):
     """One booking as an .ics file to import into a calendar."""
     booking = service.get_visible_booking(current_user, booking_id)
-    body = ical.booking_to_ical(booking, host=uid_host(), link=_booking_links()(booking))
+    body = ical.booking_to_ical(booking, host=links.uid_domain(),
+                                link=_booking_links()(booking))
     return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"'})
+        "Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"',
+        # One person's booking: no shared cache and no browser cache keeps a copy.
+        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/resources/<int:resource_id>/closures/import", methods=["GET", "POST"])
@@ -122,9 +127,9 @@ def import_closures(resource_id: int):
         abort(403)
     form = ImportForm()
     if form.validate_on_submit():
-        data = form.file.data.read(ical.MAX_IMPORT_BYTES + 1)
+        data = form.file.data.read(ical_import.MAX_IMPORT_BYTES + 1)
         try:
-            closures = ical.parse_closures(data, resource.timezone, now=utcnow())
+            closures = ical_import.parse_closures(data, resource.timezone, now=utcnow())
             added = resource_service.add_closures(current_user, resource.id, closures)
         except InvalidInput as exc:
             show_field_errors(form, exc)
@@ -134,17 +139,8 @@ def import_closures(resource_id: int):
             flash(_import_message(added, len(closures)), "success")
             return redirect(_resource_page(resource))
     return render_template("feeds/import.html", form=form, resource=resource,
-                           max_kb=ical.MAX_IMPORT_BYTES // 1024,
-                           max_events=ical.MAX_IMPORT_EVENTS), 422 if form.errors else 200
-
-
-def uid_host() -> str:
-    """The domain in every UID: configured, else this site's host name (never a port)."""
-    configured = current_app.config.get("ICAL_UID_DOMAIN") or current_app.config.get(
-        "SERVER_NAME")
-    host = (urlsplit(f"//{configured or request.host}").hostname or "").lower()
-    # The Host header is the client's text; only a plain host name goes into UIDs.
-    return host if _HOSTNAME.fullmatch(host) else "localhost"
+                           max_kb=ical_import.MAX_IMPORT_BYTES // 1024,
+                           max_events=ical_import.MAX_IMPORT_EVENTS), 422 if form.errors else 200
 
 
 def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
@@ -153,12 +149,12 @@ def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
     return ical.feed_to_ical(
         bookings, name=service.feed_name(found), host=host, link=_booking_links(),
         show_details=lambda b: service.shows_details(found, b), zone=service.feed_zone(found),
-        cache=events, locale=locale)
+        window=service.feed_window(now), cache=events, locale=locale)
 
 
 def _booking_links():
     """A function giving each booking's page URL, built once rather than per booking."""
-    sample = url_for("bookings.detail", booking_id=1, _external=True)
+    sample = links.public_url("bookings.detail", booking_id=1)
     prefix, _sep, suffix = sample.rpartition("/1")
     return lambda booking: f"{prefix}/{booking.id}{suffix}"
 
@@ -173,10 +169,34 @@ def _not_modified(etag: str, last_modified: datetime, now: datetime) -> bool:
     return last_modified.replace(microsecond=0) <= since
 
 
-def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200):
+def _content_coding() -> str | None:
+    """The coding to send: gzip when the client accepts it (RFC 9110 §12.5.3), else None.
+
+    Only on request: one report has Outlook failing on compressed feeds it did not ask for.
+    """
+    offered = {coding.lower(): quality for coding, quality in request.accept_encodings}
+    quality = offered.get("gzip", offered.get("x-gzip", offered.get("*", 0)))
+    return "gzip" if quality > 0 else None
+
+
+def _tagged(etag: str, coding: str | None) -> str:
+    """The ETag of the representation sent: a gzip body is another representation, so it
+    gets another strong ETag (RFC 9110 §8.8.3.3), not the plain body's."""
+    return etag if coding is None else f"{etag}-{coding}"
+
+
+def _encoded(body: bytes, coding: str | None) -> bytes:
+    # No timestamp in the gzip header: the same feed gives the same bytes.
+    return body if coding is None else gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200,
+                   coding: str | None = None):
     response = Response(body, status=status, mimetype="text/calendar", headers=_FEED_HEADERS)
     response.set_etag(etag)
     response.last_modified = last_modified
+    if coding is not None:
+        response.headers["Content-Encoding"] = coding
     if status == 304:
         del response.headers["Content-Type"]
     return response
@@ -192,7 +212,7 @@ def _index_page(*, shown: CalendarFeed | None = None, token: str | None = None,
                 errors: list[str] = (), status: int = 200):
     new_url = webcal_url = None
     if token is not None:
-        new_url = url_for("feeds.feed", token=token, _external=True)
+        new_url = links.public_url("feeds.feed", token=token)
         webcal_url = "webcal://" + new_url.split("://", 1)[1]
     resources = service.resource_choices(current_user)
     managed = [r for r in resources if can_manage_resource(current_user, r)]
@@ -201,7 +221,9 @@ def _index_page(*, shown: CalendarFeed | None = None, token: str | None = None,
         new_url=new_url, webcal_url=webcal_url, errors=errors, resources=resources,
         managed=managed,
         FeedScope=FeedScope, window_back=service.WINDOW_BACK.days,
-        window_ahead=service.WINDOW_AHEAD.days, grace=service.CANCELLED_GRACE.days), status
+        window_ahead=service.WINDOW_AHEAD.days, grace=service.CANCELLED_GRACE.days), status, {
+            # A new address is a secret: not for caches or the back-forward history.
+            "Cache-Control": "no-store"}
 
 
 def _import_message(added: int, total: int) -> str:

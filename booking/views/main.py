@@ -6,13 +6,19 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from booking.db_types import utcnow
+from booking.services import home as home_service
+
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    """What the consortium shares, and where to start."""
-    return render_template("main/index.html")
+    """Signed in: what is coming and what waits for me. Otherwise: what this is."""
+    if not current_user.is_authenticated:
+        return render_template("main/index.html")
+    person = current_user._get_current_object()
+    return render_template("main/home.html", home=home_service.home(person, now=utcnow()))
 
 
 @bp.get("/health")

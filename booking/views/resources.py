@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -18,7 +20,6 @@ from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import listings, organisations
 from booking.services import resources as catalogue
-from booking.services.resources import WEEKDAY_NAMES
 from booking.urls import safe_next
 
 bp = Blueprint("resources", __name__, url_prefix="/resources")
@@ -182,8 +183,8 @@ def _opening_hours(resource: Resource) -> str:
     parts = []
     for runs, start, end in group_windows((w.weekday, w.start_time, w.end_time)
                                           for w in resource.windows):
-        days = ", ".join(str(WEEKDAY_NAMES[a]) if a == b else
-                         f"{WEEKDAY_NAMES[a]}–{WEEKDAY_NAMES[b]}" for a, b in runs)
+        names = get_day_names("wide", locale=get_locale())
+        days = ", ".join(names[a] if a == b else f"{names[a]}–{names[b]}" for a, b in runs)
         parts.append(f"{days} {start:%H:%M}–{end:%H:%M}")
     return _("Open %(hours)s (%(zone)s).", hours="; ".join(parts), zone=zone)
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict, StateConflict
 from booking.forms.bookings import ConfirmForm, RejectForm
 from booking.forms.series import SeriesEditForm, SeriesForm
 from booking.messages import describe
+from booking.models import Booking, BookingStatus, Resource
 from booking.permissions import can_manage_resource
 from booking.services import series as series_service
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from booking.timezones import local_to_utc
 from booking.views.helpers import bookable_resource, show_field_errors
+from booking.views.series_preview import series_preview
 
 bp = Blueprint("series", __name__, url_prefix="/series")
 
@@ -30,23 +33,42 @@ def new():
         return _render(form, resource)
     if not form.validate():
         return _render(form, resource), 422
+    action = request.form.get("action")
     try:
-        series_request = _series_request(form, resource)
-        if request.form.get("action") != "book":
+        series_request = _series_request(form, resource, only_free=action == "book_free")
+        if action not in ("book", "book_free"):
             verdicts = series_service.preview_series(current_user, series_request)
-            return _render(form, resource, verdicts=verdicts)
+            return _render(form, resource, verdicts=verdicts, series_request=series_request)
         series, booked, skipped = series_service.create_series(current_user, series_request)
     except InvalidInput as exc:
         show_field_errors(form, exc)
         return _render(form, resource), 422
     except SeriesConflict as exc:
-        return _render(form, resource, verdicts=exc.verdicts, refused=True), 409
-    flash(_("Booked %(n)d dates.", n=len(booked)) + (
-        " " + _("%(n)d dates were left out.", n=len(skipped)) if skipped else ""), "success")
+        return _render(form, resource, verdicts=exc.verdicts, series_request=series_request,
+                       refused=True), 409
+    flash(_what_happened(booked, skipped, resource), "success")
     return redirect(url_for("series.detail", series_id=series.id))
 
 
-def _series_request(form: SeriesForm, resource) -> SeriesRequest:
+def _what_happened(booked: list[Booking], skipped: list, resource: Resource) -> str:
+    """'Booked 8 dates', or 'Requested 8 dates ... until X decides': what really happened."""
+    pending = sum(b.status is BookingStatus.PENDING for b in booked)
+    if pending:
+        said = ngettext("Requested %(num)d date: it is held for you until %(org)s decides.",
+                        "Requested %(num)d dates: they are held for you until %(org)s decides.",
+                        pending, org=resource.organisation.name)
+        if pending < len(booked):
+            said += " " + ngettext("%(num)d date is booked.", "%(num)d dates are booked.",
+                                   len(booked) - pending)
+    else:
+        said = ngettext("Booked %(num)d date.", "Booked %(num)d dates.", len(booked))
+    if skipped:
+        said += " " + ngettext("%(num)d date was left out.", "%(num)d dates were left out.",
+                               len(skipped))
+    return said
+
+
+def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> SeriesRequest:
     try:
         recurrence = form.recurrence()
     except ValueError as exc:
@@ -54,14 +76,16 @@ def _series_request(form: SeriesForm, resource) -> SeriesRequest:
     first = BookingRequest(resource.id, local_to_utc(form.start.data, resource.timezone),
                            local_to_utc(form.end.data, resource.timezone),
                            form.quantity.data or 1, form.title.data or "")
-    return SeriesRequest(first, recurrence, skip_conflicts=form.on_conflict.data == "skip",
+    return SeriesRequest(first, recurrence,
+                         skip_conflicts=only_free or form.on_conflict.data == "skip",
                          skip_closures=form.closures.data == "skip")
 
 
-def _render(form, resource, *, verdicts=None, refused=False):
-    rows = [(v, [describe(r, resource.timezone) for r in v.reasons]) for v in verdicts or ()]
-    return render_template("series/new.html", form=form, resource=resource, rows=rows,
-                           free=sum(v.ok for v in verdicts or ()), refused=refused)
+def _render(form, resource, *, verdicts=None, series_request=None, refused=False):
+    preview = (series_preview(verdicts, series_request, resource)
+               if verdicts is not None and series_request is not None else None)
+    return render_template("series/new.html", form=form, resource=resource, preview=preview,
+                           refused=refused)
 
 
 @bp.get("/<int:series_id>")

@@ -16,7 +16,7 @@ def test_make_list_and_revoke_a_feed(client, world):
     assert response.status_code == 201, response.get_json()
     feed = response.get_json()
     assert feed["scope"] == "resource" and feed["resource_id"] == world.lab
-    assert feed["url"].startswith("http://localhost/feeds/") and feed["url"].endswith(".ics")
+    assert feed["url"].startswith("http://localhost:5000/feeds/") and feed["url"].endswith(".ics")
     assert client.get(feed["url"]).status_code == 200, "the URL works without logging in"
     listed = client.get(URL, headers=auth).get_json()["items"]
     assert [f["id"] for f in listed] == [feed["id"]] and "url" not in listed[0]

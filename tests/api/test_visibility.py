@@ -57,6 +57,22 @@ def test_a_refusal_names_only_the_bookings_the_caller_may_see(client, world, day
     assert owner_sees["reasons"][0]["booking_ids"] == [theirs]
 
 
+def test_a_series_preview_and_its_skipped_dates_name_only_the_bookings_the_caller_may_see(
+        client, world, day):
+    """The dry run and the skipped dates of a series told another organisation's booking ids."""
+    theirs = _book(client, world, world.engineer, world.lab, day).get_json()["id"]
+    body = {"resource_id": world.lab, "start": local(day, "10:00").isoformat(),
+            "end": local(day, "11:00").isoformat(), "repeat": {"freq": "weekly", "count": 2}}
+    for extra, key in (({"dry_run": True}, "occurrences"), ({"on_conflict": "skip"}, "skipped")):
+        answer = client.post(URL, json={**body, **extra}, headers=world.auth(world.teacher))
+        (refused,) = [o for o in answer.get_json()[key] if not o["ok"]]
+        reason = refused["reasons"][0]
+        assert reason["code"] == "conflict" and reason["times"] and "booking_ids" not in reason
+    owner = client.post(URL, json={**body, "dry_run": True},
+                        headers=world.auth(world.enterprise_admin)).get_json()
+    assert owner["occurrences"][0]["reasons"][0]["booking_ids"] == [theirs]
+
+
 def test_a_suspended_organisations_resources_are_gone_everywhere(app, client, world, day,
                                                                  make_user):
     """Issue 10: they were gone from the catalogue but on the timeline, and bookable."""

@@ -12,6 +12,8 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -47,18 +49,27 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def browser_app(tmp_path):
+def make_browser_app(folder: Path):
     """The app on its own SQLite file, with CSRF on: real forms, as in production."""
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret",
                       "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}"})
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.sqlite'}"})
     with app.app_context():
         db.create_all()
-    yield app
+    return app
+
+
+def dispose(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def browser_app(tmp_path):
+    app = make_browser_app(tmp_path)
+    yield app
+    dispose(app)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -66,16 +77,23 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_server(browser_app) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 on a free port, in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, browser_app, threaded=True,
-                         request_handler=_QuietHandler)
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve *app* on 127.0.0.1 on a free port, in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(browser_app) -> Iterator[str]:
+    with serving(browser_app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def test_book_a_free_time_then_recover_from_a_clash_with_an_alternative(
     page.get_by_role("button", name="Book", exact=True).click()
     page.wait_for_url(calendar)
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("Already booked")
+    expect(alert).to_contain_text("You have already booked")
     alternatives = page.locator("button.alternative")
     expect(alternatives.first).to_be_visible()
     shoot(page, "refused")

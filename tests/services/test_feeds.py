@@ -222,27 +222,6 @@ def test_feed_bookings_take_two_queries_whatever_their_number(app, world, book):
         assert len(statements) <= 2, statements
 
 
-def test_state_changes_with_the_content_and_only_then(app, world, book):
-    first = book("teacher", "lab", 1)
-    with app.app_context():
-        feed, _t = service.create_feed(_user(world["teacher"]), "me")
-        before = service.feed_state(feed, now=NOW)
-        assert service.feed_state(feed, now=NOW) == before
-        assert service.feed_state(feed, now=NOW, context=("zh",)) != before
-        newest = db.session.get(Booking, first).updated_at
-        assert before.last_modified == max(newest, feed.created_at,
-                                           db.session.get(Booking, first).resource.updated_at)
-    book("teacher", "lab", 2)
-    with app.app_context():
-        feed = db.session.get(CalendarFeed, feed.id)
-        added = service.feed_state(feed, now=NOW)
-        assert added.fingerprint != before.fingerprint
-    _set(app, first, title="Renamed", sequence=1)
-    with app.app_context():
-        feed = db.session.get(CalendarFeed, feed.id)
-        assert service.feed_state(feed, now=NOW).fingerprint != added.fingerprint
-
-
 def test_only_people_who_may_see_details_get_a_booking(app, world, book):
     booking_id = book("teacher", "lab", 1)
     with app.app_context():

@@ -172,3 +172,24 @@ def test_language_switch_is_kept_for_a_signed_in_person(app, client, auth, teach
     with app.app_context():
         assert db.session.get(User, teacher).locale == "zh"
     assert client.post("/language", data={"locale": "xx"}).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("name,words", [
+    ("   ", "Give a name"), ("Bob\x07", "control characters"), ("\u202eBob", "control"),
+    ("Bob\nSmith", "control characters"), ("x" * 201, "200")])
+def test_settings_refuse_blank_names_and_control_characters(app, client, auth, teacher,
+                                                            name, words):
+    auth.login(EMAIL)
+    data = {"name": name, "locale": "", "timezone": "Asia/Shanghai"}
+    response = client.post("/account", data=data)
+    assert response.status_code == 200
+    assert words in field_error(response.text, "name")
+    with app.app_context():
+        assert db.session.get(User, teacher).name == "Test Person"
+
+
+def test_settings_keep_a_good_name_trimmed(app, client, auth, teacher):
+    auth.login(EMAIL)
+    client.post("/account", data={"name": "  王芳 ", "locale": "", "timezone": "Asia/Shanghai"})
+    with app.app_context():
+        assert db.session.get(User, teacher).name == "王芳"

@@ -78,7 +78,7 @@ def test_refusal_shows_reasons_and_bookable_alternatives(app, client, auth, lab)
     clash = client.post("/bookings/new", data=_form(lab, start + timedelta(hours=1),
                                                     start + timedelta(hours=3)))
     assert clash.status_code == 409
-    assert b"Already booked" in clash.data and b"alternative" in clash.data
+    assert b"You have already booked" in clash.data and b"alternative" in clash.data
     with app.app_context():
         assert len(_bookings()) == 1
     # The first alternative is one click away and books.

@@ -274,8 +274,9 @@ def test_subscribe_shows_the_address_once(app, client, auth, world):
         assert words in page.data
     created = client.post("/feeds/", data={"scope": "me"})
     assert created.status_code == 201
-    https = re.search(rb'value="(http://localhost/feeds/[A-Za-z0-9_-]{43}\.ics)"', created.data)
-    webcal = re.search(rb'value="(webcal://localhost/feeds/[A-Za-z0-9_-]{43}\.ics)"',
+    https = re.search(rb'value="(http://localhost:5000/feeds/[A-Za-z0-9_-]{43}\.ics)"',
+                      created.data)
+    webcal = re.search(rb'value="(webcal://localhost:5000/feeds/[A-Za-z0-9_-]{43}\.ics)"',
                        created.data)
     assert https and webcal and webcal.group(1)[9:] == https.group(1)[7:]
     assert b"data-copy" in created.data and b"readonly" in created.data
@@ -331,6 +332,8 @@ def test_booking_download(app, client, auth, world, make_booking, tmp_path):
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="booking-{booking_id}.ics"'
+    # One person's booking: kept by no cache, shared or not (issue 11).
+    assert response.headers["Cache-Control"] == "private, no-store"
     cal = icalendar.Calendar.from_ical(response.data)
     (event,) = cal.walk("VEVENT")
     assert str(cal["METHOD"]) == "PUBLISH"
@@ -381,6 +384,35 @@ def test_import_closures(app, client, auth, world):
     assert b"were already there" in client.get(again.headers["Location"]).data
 
 
+def _school_year(days: int) -> bytes:
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{n}@school\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:Day {n}\r\n"
+        f"DTSTART;VALUE=DATE:{(datetime(2027, 1, 1) + timedelta(days=n)):%Y%m%d}\r\n"
+        "END:VEVENT\r\n" for n in range(days))
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//School//EN\r\n{events}" \
+        "END:VCALENDAR\r\n".encode()
+
+
+def test_importing_a_large_file_again_is_harmless(app, client, auth, world):
+    """300 closures, imported twice: the second time adds nothing and is not refused by the
+    cap of 500 closures, which counts only what is new."""
+    auth.login("admin@studio.org")
+    first = _upload(client, world["lab"], _school_year(300))
+    assert first.status_code in (302, 303)
+    again = _upload(client, world["lab"], _school_year(300))
+    assert again.status_code in (302, 303)
+    assert b"were already there" in client.get(again.headers["Location"]).data
+    assert len(_closures(app, world["lab"])) == 300
+    more = _upload(client, world["lab"], _school_year(320))  # 20 new ones
+    assert more.status_code in (302, 303)
+    assert len(_closures(app, world["lab"])) == 320
+    too_many = _upload(client, world["lab"], _school_year(500))  # 180 new: 500 in all
+    assert too_many.status_code in (302, 303)
+    beyond = _upload(client, world["lab"], HOLIDAYS)  # the spring break is new
+    assert beyond.status_code == 422 and b"at most 500 closures" in beyond.data
+    assert len(_closures(app, world["lab"])) == 500
+
+
 @pytest.mark.parametrize("data, words", [
     (b"not a calendar at all", b"not an iCalendar"),
     (b"", b"not an iCalendar"),
@@ -388,6 +420,13 @@ def test_import_closures(app, client, auth, world):
     (HOLIDAYS.replace(b"SUMMARY:Spring break\r\n",
                       b"SUMMARY:Spring break\r\nRRULE:FREQ=YEARLY\r\n"), b"repeats"),
     (HOLIDAYS + b"X" * (1024 * 1024), b"larger than"),
+    # A huge DURATION was a 500 (issue 10); an unknown zone was read as the resource's.
+    (HOLIDAYS.replace(b"DTSTART;VALUE=DATE:20270520\r\n",
+                      b"DTSTART:20270520T080000Z\r\nDURATION:P99999999D\r\n"),
+     "“校庆日” is outside the years".encode()),
+    (HOLIDAYS.replace(b"DTSTART;VALUE=DATE:20270520\r\n",
+                      b"DTSTART;TZID=Mars/Olympus:20270520T080000\r\nDURATION:PT1H\r\n"),
+     "“Mars/Olympus”".encode()),
 ])
 def test_bad_files_change_nothing(app, client, auth, world, data, words):
     auth.login("admin@studio.org")

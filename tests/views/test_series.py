@@ -54,7 +54,7 @@ def test_a_clash_refuses_the_whole_series_unless_asked(app, client, auth, make_o
                  (clash + timedelta(hours=1)).replace(tzinfo=ZoneInfo("Asia/Shanghai")))
     auth.login("t@school.org")
     refused = client.post("/series/new", data=_form(lab, start, action="book"))
-    assert refused.status_code == 409 and b"Already booked" in refused.data
+    assert refused.status_code == 409 and b"You have already booked" in refused.data
     assert len(_statuses(app)) == 1
     client.post("/series/new", data=_form(lab, start, action="book", on_conflict="skip"))
     assert _statuses(app).count(BookingStatus.CONFIRMED) == 4  # the clash + 3 free dates
