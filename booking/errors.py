@@ -7,7 +7,8 @@ show a refusal better (next to a form) catch it themselves; everything else ends
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -39,6 +40,10 @@ def _http_error(exc: HTTPException):
     if wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
         return {"error": code, "message": exc.description}, exc.code, headers
+    if request_ctx.url_adapter is None:
+        # A Host header werkzeug refuses (BadHost) leaves no URL adapter, and the page's
+        # links cannot be built: say so in plain text rather than fail again with a 500.
+        return Response(f"{exc.code} {exc.name}\n", exc.code, headers, mimetype="text/plain")
     return render_template("errors/error.html", error=exc), exc.code, headers
 
 
