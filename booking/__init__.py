@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import (cli, config, errors, events, extensions, guards, headers, i18n, links,
-                     security, views)
+from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
+                     links, security, views)
 from booking.urls import DatabaseIdConverter
 
 
@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     links.init_app(app)
     extensions.init_app(app)
     i18n.init_app(app)
+    app.jinja_env.globals["LIMITS"] = limits  # the maxlength of hand-written inputs
     events.init_app(app)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)

@@ -46,10 +46,17 @@ def latest_booking_moment(now: datetime) -> datetime:
     return datetime.combine(latest_booking_day(now.date()), now.timetz())
 
 
+def is_bookable_moment(moment: datetime, now: datetime) -> bool:
+    """Whether a booking, or a closure, may start or end at *moment* (an aware datetime)."""
+    return EARLIEST_MOMENT <= moment <= latest_booking_moment(now)
+
+
 # ---------------------------------------------------------------------------- text
 
 NAME_LENGTH = 200  # a person, an organisation, a resource
-EMAIL_LENGTH = 254
+EMAIL_LENGTH = 254  # the longest address SMTP carries (RFC 5321)
+PASSWORD_LENGTH = 200  # longer is no safer, and each attempt hashes what is sent
+TOKEN_NAME_LENGTH = 100  # the label of an API token
 TITLE_LENGTH = 300  # a booking's or a series' purpose
 DECISION_REASON_LENGTH = 500  # why a request was turned down: the booker reads it
 CLOSURE_REASON_LENGTH = 300

@@ -7,16 +7,18 @@ from datetime import timedelta
 import pytest
 from wtforms.validators import Length, NumberRange
 
-from booking import limits
+from booking import ical_import, limits
 from booking.api.openapi import description
 from booking.exceptions import InvalidInput
 from booking.extensions import db
+from booking.forms.admin import AddMemberForm
+from booking.forms.auth import ChangePasswordForm, LoginForm
 from booking.forms.bookings import BookingForm, RejectForm
 from booking.forms.series import SeriesForm
 from booking.models import Booking, BookingStatus, User
 from booking.services import bookings
 from tests.api import bearer, issue_token, local, next_weekday
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, utc
 
 REASON = limits.DECISION_REASON_LENGTH
 
@@ -85,3 +87,39 @@ def test_ids_past_the_largest_are_404_everywhere(app, client, make_user, path):
     user = make_user("someone@example.org")
     client.post("/login", data={"email": "someone@example.org", "password": PASSWORD})
     assert client.get(path, headers=bearer(issue_token(app, user))).status_code == 404
+
+
+def test_the_sign_in_forms_and_post_tokens_read_the_same_lengths():
+    schemas = description()["components"]["schemas"]["TokenRequest"]["properties"]
+    assert schemas["email"]["maxLength"] == _maximum(LoginForm.email) == limits.EMAIL_LENGTH
+    assert schemas["password"]["maxLength"] == _maximum(LoginForm.password) == _maximum(
+        ChangePasswordForm.new_password) == _maximum(AddMemberForm.password) == \
+        limits.PASSWORD_LENGTH
+    assert schemas["name"]["maxLength"] == limits.TOKEN_NAME_LENGTH
+
+
+def test_post_tokens_refuses_a_password_past_the_limit(client):
+    too_long = {"email": "someone@example.org", "password": "x" * (limits.PASSWORD_LENGTH + 1)}
+    refused = client.post("/api/v1/tokens", json=too_long)
+    assert refused.status_code == 422 and list(refused.get_json()["fields"]) == ["password"]
+
+
+@pytest.mark.parametrize("past", [False, True])
+def test_a_closure_file_and_a_booking_accept_the_same_last_moment(app, past):
+    """The import had its own years: 2000 to 3,650 days ahead, not ten years to the day."""
+    now = utc(2027, 1, 4, 9)
+    last = limits.latest_booking_moment(now) + timedelta(seconds=1 if past else 0)
+    start = last - timedelta(hours=1)
+    data = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:last@test\r\nSUMMARY:Last\r\nDTSTART:{start:%Y%m%dT%H%M%SZ}\r\n"
+            f"DTEND:{last:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with app.test_request_context():
+        booking_errors = bookings.request_errors(start, last, 1, "", now=now)
+        if past:
+            with pytest.raises(InvalidInput, match="outside the years"):
+                ical_import.parse_closures(data.encode(), "UTC", now=now)
+            assert "end" in booking_errors
+        else:
+            assert ical_import.parse_closures(data.encode(), "UTC", now=now) == [
+                (start, last, "Last")]
+            assert booking_errors == {}

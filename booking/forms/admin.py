@@ -34,7 +34,8 @@ class AddMemberForm(FlaskForm):
     role = SelectField(_l("Role"), default=Role.MEMBER.value)
     password = StringField(_l("First password"), description=_FIRST_PASSWORD_HELP,
                            validators=[InputRequired(),
-                                       Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                                       Length(min=MIN_PASSWORD_LENGTH,
+                                              max=limits.PASSWORD_LENGTH)],
                            render_kw={"autocomplete": "off"})
 
     def __init__(self, *args, platform_admin: bool = False, **kwargs) -> None:
@@ -55,5 +56,6 @@ class AdmitOrganisationForm(FlaskForm):
     admin_email = EmailField(_l("Administrator's e-mail"), validators=email_validators())
     first_password = StringField(_l("First password"), description=_FIRST_PASSWORD_HELP,
                                  validators=[InputRequired(),
-                                             Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                                             Length(min=MIN_PASSWORD_LENGTH,
+                                                    max=limits.PASSWORD_LENGTH)],
                                  render_kw={"autocomplete": "off"})

@@ -46,13 +46,12 @@ def request_errors(start: datetime | None, end: datetime | None, quantity: int |
                    title: str | None, *, now: datetime) -> dict[str, str]:
     """Field errors that make a request impossible whatever the resource (an API's 422)."""
     errors: dict[str, str] = {}
-    latest = limits.latest_booking_moment(now)
     for name, value in (("start", start), ("end", end)):
         if value is None:
             errors[name] = _l("Give a date and time.")
         elif value.utcoffset() is None:
             errors[name] = _l("Give a time zone offset.")
-        elif not limits.EARLIEST_MOMENT <= value <= latest:
+        elif not limits.is_bookable_moment(value, now):
             errors[name] = _l("Pick a date between %(first)d and %(years)d years from now.",
                               first=limits.FIRST_YEAR, years=limits.BOOKING_YEARS_AHEAD)
     if not errors and end <= start:

@@ -265,7 +265,7 @@ def pop_refusal(resource_id: int) -> dict | None:
     quantity = refusal.get("quantity")
     return {"resource_id": resource_id, "messages": messages or [_("This time cannot be booked.")],
             "alternatives": alternatives, "labels": shown,
-            "title": str(refusal.get("title") or "")[:300],
+            "title": str(refusal.get("title") or "")[:limits.TITLE_LENGTH],
             "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1}
 
 
