@@ -28,7 +28,8 @@ from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Organisation, Resource, User  # noqa: E402
 from booking.scheduling import Interval  # noqa: E402
-from booking.services.bookings import BookingRequest, create_booking, occupancies  # noqa: E402
+from booking.services.bookings import BookingRequest, create_booking  # noqa: E402
+from booking.services.checks import occupancies  # noqa: E402
 
 RESOURCES = 10
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)

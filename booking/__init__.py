@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import cli, config, errors, extensions, headers, i18n, links, security, views
+from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
+                     links, security, views)
 from booking.urls import DatabaseIdConverter
 
 
@@ -33,9 +34,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     links.init_app(app)
     extensions.init_app(app)
     i18n.init_app(app)
+    app.jinja_env.globals["LIMITS"] = limits  # the maxlength of hand-written inputs
+    events.init_app(app)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)
+    guards.register(app)
     security.register(app)
     cli.register(app)
     return app

@@ -1,4 +1,8 @@
-"""Domain errors: raised by the services, translated to HTTP at the edge."""
+"""Domain errors: raised by the services, turned into answers in one place (booking.errors).
+
+Each carries what an answer needs — the fields, the reasons, the time zone to show times in —
+so nothing has to be passed beside it through the request.
+"""
 
 from __future__ import annotations
 
@@ -42,16 +46,49 @@ class InvalidInput(BookingError):
 
 
 class Conflict(BookingError):
-    """The request is well formed but breaks the resource's rules right now."""
+    """The request is well formed but breaks the resource's rules right now.
+
+    `reasons` are scheduling.Reason values, `alternatives` free Intervals; `zone` is the time
+    zone their times are shown in (the resource's), or None for the reader's own.
+    """
 
     status_code = 409
     code = "conflict"
 
     def __init__(self, reasons: Sequence[Any], alternatives: Sequence[Any] = (),
-                 message: str = "") -> None:
+                 message: str = "", *, zone: str | None = None) -> None:
         super().__init__(message)
         self.reasons = list(reasons)
         self.alternatives = list(alternatives)
+        self.zone = zone
+
+
+class SeriesConflict(Conflict):
+    """Some dates of a series cannot stand; `verdicts` (scheduling.Verdict) say which and why."""
+
+    def __init__(self, verdicts: Sequence[Any], *, zone: str | None = None) -> None:
+        self.verdicts = list(verdicts)
+        super().__init__([r for v in self.refused for r in v.reasons], zone=zone)
+
+    @property
+    def refused(self) -> list[Any]:
+        return [v for v in self.verdicts if not v.ok]
+
+
+class BookingsWouldBreak(BookingError):
+    """A change to a resource's rules that bookings still to come would not keep.
+
+    `breaches` (scheduling.Breach) name each such booking, its time and the rules it would
+    break; the change is refused until those bookings are moved or cancelled.
+    """
+
+    status_code = 409
+    code = "bookings_would_break"
+
+    def __init__(self, breaches: Sequence[Any], *, zone: str | None = None) -> None:
+        super().__init__("")
+        self.breaches = list(breaches)
+        self.zone = zone
 
 
 class StateConflict(BookingError):

@@ -9,14 +9,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 from flask_babel import gettext as _
 
+from booking import limits
 from booking.exceptions import InvalidInput
 from booking.ical import one_line, zone_of
 
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_EVENTS = 500
-MAX_REASON_LENGTH = 300
-_EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_IMPORT_YEARS_AHEAD = 10
 _MAX_DAYS = 366 * 200  # longer than anything that ends inside the accepted years
 _UNFOLD = re.compile(r"\r?\n[ \t]")
 _LINES = re.compile(r"\r\n|\r|\n")
@@ -40,7 +38,6 @@ def parse_closures(data: bytes, zone: str, *, now: datetime
     if len(durations) != len(events):  # a file icalendar read differently: no raw values
         durations = [None] * len(events)
     tz = zone_of(zone)
-    latest = now + timedelta(days=365 * _IMPORT_YEARS_AHEAD)
     closures = []
     for number, (event, duration) in enumerate(zip(events, durations), start=1):
         label = one_line(_text(event.get("SUMMARY"))) or _("event %(n)d", n=number)
@@ -50,8 +47,8 @@ def parse_closures(data: bytes, zone: str, *, now: datetime
         if any(event.get(p) is not None for p in ("RRULE", "RDATE", "RECURRENCE-ID")):
             _refuse(_("“%(event)s” repeats (RRULE/RDATE). Repeating events are not imported: "
                       "export each holiday as its own event.", event=label))
-        start, end = _event_span(event, duration, tz, label, latest)
-        closures.append((start, end, label[:MAX_REASON_LENGTH]))
+        start, end = _event_span(event, duration, tz, label, now)
+        closures.append((start, end, label[:limits.CLOSURE_REASON_LENGTH]))
     if not closures:
         _refuse(_("The file has no events that could become closures."))
     return closures
@@ -112,8 +109,11 @@ def _too_many(count: int) -> None:
 
 
 def _event_span(event: icalendar.Event, duration: str | None, tz: ZoneInfo, label: str,
-                latest: datetime) -> tuple[datetime, datetime]:
-    """The event's [start, end) in UTC, or InvalidInput if it has none or a broken one."""
+                now: datetime) -> tuple[datetime, datetime]:
+    """The event's [start, end) in UTC, or InvalidInput if it has none or a broken one.
+
+    Closures lie where bookings may (limits.is_bookable_moment): nothing later could clash.
+    """
     if getattr(event, "errors", None):
         _refuse(_("“%(event)s” has a value that cannot be read.", event=label))
     start = _single_time(event, "DTSTART")
@@ -121,11 +121,12 @@ def _event_span(event: icalendar.Event, duration: str | None, tz: ZoneInfo, labe
         _refuse(_("“%(event)s” has no start (DTSTART).", event=label))
     for name in ("DTSTART", "DTEND"):
         _refuse_unknown_zone(event, name, label)
-    outside = _("“%(event)s” is outside the years this app accepts (2000 to %(year)d).",
-                event=label, year=latest.year)
+    outside = _("“%(event)s” is outside the years this app accepts (%(first)d to %(last)d).",
+                event=label, first=limits.FIRST_YEAR,
+                last=limits.latest_booking_moment(now).year)
     try:
         begins = _as_utc(start, tz)
-        if not _EARLIEST_IMPORT <= begins <= latest:
+        if not limits.is_bookable_moment(begins, now):
             _refuse(outside)
         ends = _end(event, start, duration, tz, label)
     except OverflowError:
@@ -134,7 +135,7 @@ def _event_span(event: icalendar.Event, duration: str | None, tz: ZoneInfo, labe
         _refuse(_("“%(event)s” ends before it starts.", event=label))
     if ends == begins:
         _refuse(_("“%(event)s” ends when it starts.", event=label))
-    if ends > latest:
+    if not limits.is_bookable_moment(ends, now):
         _refuse(outside)
     return begins, ends
 

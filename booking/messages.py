@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from booking import scheduling
-from booking.scheduling import Clash, Interval, Reason
+from booking.scheduling import Breach, Interval, Reason
 
 
 def format_day(moment: datetime, zone: str, skeleton: str = "yMMMEd") -> str:
@@ -48,10 +47,12 @@ def format_minutes(minutes: int) -> str:
 
 @dataclass(frozen=True)
 class Refused:
-    """What a refusal's sentences may say beyond the reasons: the request and its clashes."""
+    """What a refusal's sentences may say beyond the reasons: the request and the buffers.
+
+    The clashing bookings come with each reason (Reason.clashes, as the person may know them).
+    """
 
     period: Interval  # the time asked for
-    clashes: Mapping[int, Clash]  # the clashing bookings by id, as the person may know them
     buffer_before: int = 0  # the resource's buffers, in minutes
     buffer_after: int = 0
 
@@ -103,7 +104,7 @@ def describe_clash(reason: Reason, zone: str, refused: Refused) -> str:
     Times the reason marks as too full are padded by the buffers; people book and see the
     bookings' own times, so those are what a refusal shows.
     """
-    found = [refused.clashes[i] for i in reason.booking_ids if i in refused.clashes]
+    found = list(reason.clashes)
     mine = [c for c in found if c.mine]
     others = [c for c in found if not c.mine]
     sentences = []
@@ -155,3 +156,9 @@ def reason_as_dict(reason: Reason, zone: str, *, show_booking_ids: bool = True) 
     if show_booking_ids and reason.booking_ids:
         data["booking_ids"] = list(reason.booking_ids)
     return data
+
+
+def describe_breach(breach: Breach, zone: str) -> str:
+    """A booking a resource's new rules would break: when, and which rules, in sentences."""
+    reasons = " ".join(describe(reason, zone) for reason in breach.reasons)
+    return f"{format_span(breach.period, zone)}: {reasons}"

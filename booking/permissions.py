@@ -1,11 +1,27 @@
-"""Who may do what: pure predicates that take the person as an argument."""
+"""Who may do what: pure predicates that take the person, each with its SQL twin beside it.
+
+This is the app's one visibility rule. A resource is *offered* while it and its owner are
+active. A person may *find* it (catalogue, calendars, timeline, API, feeds) when it is offered
+and shared with their organisation, or when they manage it; may *book* it when it is offered
+and shared with them; sees a *booking* when they may find its resource or see its details;
+sees its *details* (purpose, booker) when the booking is their organisation's or on their
+organisation's resource. Suspended organisations' people are not active: they see nothing.
+Every list in the app filters with the SQL twin, every single object with the predicate, and
+tests/test_permissions.py checks that each pair agrees.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from booking.models import Booking, Organisation, Resource, resource_allowed_organisation
+
 if TYPE_CHECKING:
-    from booking.models import Booking, Resource, User
+    from booking.models import User
 
 
 def can_manage_organisation(user: User, organisation_id: int) -> bool:
@@ -19,25 +35,107 @@ def can_manage_resource(user: User, resource: Resource) -> bool:
     return can_manage_organisation(user, resource.organisation_id)
 
 
-def may_book(user: User, resource: Resource) -> bool:
-    """Whether the person's organisation is among those the resource is shared with."""
-    if not resource.is_active or not user.is_active:
-        return False
-    if resource.open_to_all or user.organisation_id == resource.organisation_id:
-        return True
-    return any(o.id == user.organisation_id for o in resource.allowed_organisations)
+def managed(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_manage_resource."""
+    if user.is_platform_admin:
+        return sa.true()
+    if user.is_org_admin:
+        return Resource.organisation_id == user.organisation_id
+    return sa.false()
 
+
+# ---------------------------------------------------------------------------- resources
+
+def is_offered(resource: Resource) -> bool:
+    """The resource and the organisation that owns it are both active."""
+    return resource.is_active and resource.organisation.is_active
+
+
+@cache
+def offered() -> sa.ColumnElement[bool]:
+    """SQL for is_offered (the same for everyone: built once)."""
+    owner = aliased(Organisation)
+    owner_active = (sa.select(owner.is_active).where(owner.id == Resource.organisation_id)
+                    .correlate(Resource).scalar_subquery())
+    return sa.and_(Resource.is_active, owner_active)
+
+
+def is_shared_with(user: User, resource: Resource) -> bool:
+    """Open to all, the person's own organisation's, or shared with it by name."""
+    return (resource.open_to_all or resource.organisation_id == user.organisation_id
+            or any(o.id == user.organisation_id for o in resource.allowed_organisations))
+
+
+def shared_with(user: User) -> sa.ColumnElement[bool]:
+    """SQL for is_shared_with."""
+    named = sa.exists().where(resource_allowed_organisation.c.resource_id == Resource.id,
+                              resource_allowed_organisation.c.organisation_id
+                              == user.organisation_id)
+    return sa.or_(Resource.open_to_all, Resource.organisation_id == user.organisation_id, named)
+
+
+def can_find(user: User, resource: Resource) -> bool:
+    """Whether the resource exists for the person: anything else answers 404."""
+    if not user.is_active:
+        return False
+    return can_manage_resource(user, resource) or (
+        is_offered(resource) and is_shared_with(user, resource))
+
+
+def findable(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_find."""
+    if not user.is_active:
+        return sa.false()
+    return sa.or_(managed(user), sa.and_(offered(), shared_with(user)))
+
+
+def can_book(user: User, resource: Resource) -> bool:
+    """Whether the person's organisation may book the resource now."""
+    return user.is_active and is_offered(resource) and is_shared_with(user, resource)
+
+
+def bookable(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_book."""
+    if not user.is_active:
+        return sa.false()
+    return sa.and_(offered(), shared_with(user))
+
+
+# ---------------------------------------------------------------------------- bookings
 
 def can_see_details(user: User, booking: Booking) -> bool:
-    """Purpose and booker are shown to the booker's and the owner's organisation only."""
+    """Purpose and booker: the booker's and the owner's organisation, and platform admins."""
+    if not user.is_active:
+        return False
     return (user.is_platform_admin
             or user.organisation_id in (booking.organisation_id,
                                         booking.resource.organisation_id))
 
 
-def can_cancel(user: User, booking: Booking) -> bool:
-    """The booker, or an admin of the organisation that owns the resource."""
-    return booking.user_id == user.id or can_manage_resource(user, booking.resource)
+def details_visible(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_see_details (on Booking; no join needed)."""
+    if not user.is_active:
+        return sa.false()
+    if user.is_platform_admin:
+        return sa.true()
+    return sa.or_(Booking.organisation_id == user.organisation_id,
+                  Booking.resource.has(Resource.organisation_id == user.organisation_id))
+
+
+def can_see_booking(user: User, booking: Booking) -> bool:
+    """Whether the booking exists for the person (as busy at least); else 404."""
+    return can_see_details(user, booking) or can_find(user, booking.resource)
+
+
+def booking_visible(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_see_booking (on Booking; no join needed)."""
+    return sa.or_(details_visible(user), Booking.resource.has(findable(user)))
+
+
+def can_change(user: User, booking: Booking) -> bool:
+    """Cancel or move: the booker, or an admin of the organisation that owns the resource."""
+    return user.is_active and (booking.user_id == user.id
+                               or can_manage_resource(user, booking.resource))
 
 
 def can_decide(user: User, booking: Booking) -> bool:

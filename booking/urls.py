@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.routing import IntegerConverter
 
+from booking.limits import MAX_ID
+
 
 def is_safe_next(target: str | None) -> bool:
     """Only a path on this site: no scheme, no host, no protocol-relative '//' trick."""
@@ -25,5 +27,5 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in URLs, limited to what an INTEGER column holds: larger ids are a 404."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)

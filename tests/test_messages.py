@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time, timedelta
 
 import pytest
@@ -28,8 +29,8 @@ def refusal(requested: Interval, booked: Interval, **clash) -> str:
     reasons = scheduling.check_booking(BOOTH, requested, now=NOW,
                                        occupying=[Occupancy(occupied, 1, 7)])
     (conflict,) = [r for r in reasons if r.code == scheduling.CONFLICT]
-    context = Refused(requested, {7: Clash(7, booked, **clash)}, 15, 0)
-    return describe(conflict, "Asia/Shanghai", context)
+    seen = replace(conflict, clashes=(Clash(7, booked, **clash),))
+    return describe(seen, "Asia/Shanghai", Refused(requested, 15, 0))
 
 
 def test_a_clash_made_only_by_the_buffer_shows_the_booking_own_times_and_names_the_buffer(english):

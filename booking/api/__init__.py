@@ -6,11 +6,10 @@ import re
 
 from flask import Blueprint, abort
 
-from booking.api import bookings, errors, feeds, openapi, resources, series, tokens
+from booking.api import bookings, feeds, openapi, resources, series, tokens
 from booking.api.auth import authenticate_request
-from booking.api.parsing import MAX_ID
 from booking.extensions import csrf
-from booking.services.series import SeriesConflict
+from booking.limits import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -19,9 +18,6 @@ for _child in (tokens.bp, resources.bp, bookings.bp, series.bp, feeds.bp, openap
     # Flask-WTF looks exemptions up by the nested blueprint's own name.
     csrf.exempt(_child)
 csrf.exempt(bp)
-errors.register(bp)
-# A refused series answers its dates' verdicts as well as the reasons.
-bp.register_error_handler(SeriesConflict, series.series_conflict)
 bp.before_request(authenticate_request)
 
 

@@ -7,15 +7,15 @@ from typing import Any
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 
+from booking import limits
 from booking.api import queries, serialise, series
 from booking.api.auth import api_user
-from booking.api.errors import use_zone, use_zone_of
 from booking.api.parsing import (Reader, has_offset, json_object, paging,
                                  reject_unknown_query)
 from booking.exceptions import NotFound
-from booking.models import Booking, BookingStatus, Resource
+from booking.models import BookingStatus
 from booking.services import bookings as service
-from booking.services.bookings import MAX_TITLE_LENGTH, BookingRequest
+from booking.services.bookings import BookingRequest
 from booking.services.resources import get_resource
 
 bp = Blueprint("bookings", __name__)
@@ -24,7 +24,6 @@ bp = Blueprint("bookings", __name__)
 BOOKING_FIELDS = frozenset({"resource_id", "start", "end", "title", "quantity"})
 REQUIRED_FIELDS = frozenset({"resource_id", "start", "end"})
 LIST_FILTERS = frozenset({"resource_id", "start", "end", "mine", "status", "limit", "offset"})
-MAX_REASON = 500
 
 
 @bp.get("/bookings")
@@ -50,8 +49,8 @@ def index():
 
 @bp.get("/bookings/<booking_id>")
 def show(booking_id: int):
-    """One booking; someone else's shows only that the time is busy."""
-    return serialise.booking(api_user(), service.get_booking(booking_id))
+    """One booking; someone else's shows only that the time is busy; 404 where the page is."""
+    return serialise.booking(api_user(), service.visible_booking(api_user(), booking_id))
 
 
 @bp.post("/bookings")
@@ -74,16 +73,15 @@ def booking_request(body: dict[str, Any]) -> BookingRequest:
     # With offsets on both times the zone is not needed: the service's own (locked) read of
     # the resource is then the only one, and answers 404 for an unknown id.
     if resource_id and not (has_offset(body["start"]) and has_offset(body["end"])):
-        resource = queries.resource_or_none(resource_id)
+        resource = queries.findable_resource(api_user(), resource_id)
         if resource is None:
             reader.raise_if_errors()
             raise NotFound(_l("No such resource."))
         zone = resource.timezone
     start, end = reader.moment("start", zone), reader.moment("end", zone)
-    title = reader.text("title", max_length=MAX_TITLE_LENGTH, default="")
-    quantity = reader.integer("quantity", default=1)
+    title = reader.text("title", max_length=limits.TITLE_LENGTH, default="")
+    quantity = reader.integer("quantity", high=limits.MAX_CAPACITY, default=1)
     reader.raise_if_errors()
-    use_zone_of(resource_id)
     return BookingRequest(resource_id=resource_id, start=start, end=end, quantity=quantity,
                           title=title)
 
@@ -96,11 +94,22 @@ def cancel(booking_id: int):
     return _answer(booking_id)
 
 
+@bp.post("/bookings/<booking_id>/move")
+def move(booking_id: int):
+    """Give a booking another time, checked like a new one (alone or a date of a series)."""
+    body = json_object({"start", "end"}, {"start", "end"})
+    zone = service.visible_booking(api_user(), booking_id).resource.timezone
+    reader = Reader(body)
+    start, end = reader.moment("start", zone), reader.moment("end", zone)
+    reader.raise_if_errors()
+    service.move_booking(api_user(), booking_id, start, end)
+    return _answer(booking_id)
+
+
 @bp.post("/bookings/<booking_id>/approve")
 def approve(booking_id: int):
     """Confirm a pending request (admins of the resource's organisation)."""
     json_object((), may_be_empty=True)
-    use_zone(_resource_of(booking_id).timezone)
     service.approve_booking(api_user(), booking_id)
     return _answer(booking_id)
 
@@ -109,7 +118,7 @@ def approve(booking_id: int):
 def reject(booking_id: int):
     """Turn a pending request down, with an optional reason the booker sees."""
     reader = Reader(json_object({"reason"}, may_be_empty=True))
-    reason = reader.text("reason", max_length=MAX_REASON, default="")
+    reason = reader.text("reason", max_length=limits.DECISION_REASON_LENGTH, default="")
     reader.raise_if_errors()
     service.reject_booking(api_user(), booking_id, reason)
     return _answer(booking_id)
@@ -118,9 +127,4 @@ def reject(booking_id: int):
 def _answer(booking_id: int) -> dict:
     """The booking as the caller may see it, just after a service committed a change."""
     return serialise.booking(api_user(), queries.booking_with_relations(booking_id))
-
-
-def _resource_of(booking_id: int) -> Resource:
-    booking: Booking = service.get_booking(booking_id)
-    return booking.resource
 

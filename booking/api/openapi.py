@@ -6,19 +6,22 @@ from functools import cache
 
 from flask import Blueprint
 
+from booking import limits
 from booking.api.auth import public
 from booking.api.openapi_schemas import ID, LIMIT, MOMENT_IN, OFFSET, SCHEMAS, ref
-from booking.api.parsing import MAX_ID
 from booking.models import BookingStatus, ResourceKind
 
 bp = Blueprint("openapi", __name__)
 
 ERRORS = {
-    400: ("Text with a NUL character, refused for every request (booking.security).", "Error"),
+    400: ("Refused for every request: text with a NUL character or a lone surrogate, JSON "
+          f"nested deeper than {limits.MAX_JSON_DEPTH} levels, or a body that is not JSON.",
+          "Error"),
     401: ("No token, or an unknown, expired or revoked one.", "Error"),
     403: ("Not allowed: another organisation's, or an admin's task.", "Error"),
     404: ("No such object, or not one the caller may see.", "Error"),
-    409: ("Refused by the booking rules or the object's state.", "ConflictError"),
+    409: ("Refused by the booking rules or the object's state; a resource change that "
+          "bookings to come would not keep lists them.", "ConflictError"),
     422: ("Malformed input: the fields say what is wrong.", "ValidationError"),
     429: ("Too many password attempts from this address, or failed ones at this account; "
           "Retry-After says when to try again (docs/security.md).", "Error"),
@@ -93,9 +96,9 @@ PATHS = {
                    (200, "Resources by name", "ResourceList", None), (422,), params=[
                        _query("kind", {"enum": [k.value for k in ResourceKind]}),
                        _query("organisation_id", ID),
-                       _query("q", {"type": "string", "maxLength": 200}),
+                       _query("q", {"type": "string", "maxLength": limits.SEARCH_LENGTH}),
                        _query("min_capacity", {"type": "integer", "minimum": 0,
-                                               "maximum": 100_000}), *_PAGING]),
+                                               "maximum": limits.MAX_CAPACITY}), *_PAGING]),
         "post": _op("createResource", "Add a resource (organisation admins)", "resources",
                     (201, "The new resource", "Resource", LOCATION), (403, 404, 422),
                     body=_body("ResourceInput")),
@@ -106,7 +109,7 @@ PATHS = {
                    params=[_path_id("resource_id")]),
         "patch": _op("updateResource", "Change some fields of a resource (its admins)",
                      "resources", (200, "The changed resource", "Resource", None),
-                     (403, 404, 422), params=[_path_id("resource_id")],
+                     (403, 404, 409, 422), params=[_path_id("resource_id")],
                      body=_body("ResourcePatch")),
     },
     "/resources/{resource_id}/free": {
@@ -115,7 +118,8 @@ PATHS = {
                                  "FreeTime", None), (404, 422), params=[
                        _path_id("resource_id"), _query("start", MOMENT_IN, required=True),
                        _query("end", MOMENT_IN, required=True),
-                       _query("quantity", {"type": "integer", "minimum": 1, "maximum": MAX_ID})]),
+                       _query("quantity", {"type": "integer", "minimum": 1,
+                                           "maximum": limits.MAX_ID})]),
     },
     "/bookings": {
         "get": _op("listBookings", "Bookings by start", "bookings",
@@ -135,6 +139,12 @@ PATHS = {
         "get": _op("getBooking", "One booking (another organisation's only as busy)",
                    "bookings", (200, "The booking", "Booking", None), (404,),
                    params=[_path_id("booking_id")]),
+    },
+    "/bookings/{booking_id}/move": {
+        "post": _op("moveBooking", "Give a booking another time (the booker or the resource's "
+                    "admins); on an approval resource it awaits approval again", "bookings",
+                    (200, "The moved booking", "Booking", None), (403, 404, 409, 422),
+                    params=[_path_id("booking_id")], body=_body("MoveInput")),
     },
     "/bookings/{booking_id}/cancel": {
         "post": _op("cancelBooking", "Cancel (the booker or the resource's admins)", "bookings",
@@ -169,6 +179,11 @@ PATHS = {
         "post": _op("approveSeries", "Approve every pending date (the resource's admins)",
                     "series", (200, "The series", "Series", None), (403, 404, 409, 422),
                     params=[_path_id("series_id")], body=_EMPTY),
+    },
+    "/series/{series_id}/reject": {
+        "post": _op("rejectSeries", "Turn down every pending date (the resource's admins)",
+                    "series", (200, "The series", "Series", None), (403, 404, 409, 422),
+                    params=[_path_id("series_id")], body=_body("RejectInput", required=False)),
     },
     "/series/{series_id}/bookings/{booking_id}/move": {
         "post": _op("moveSeriesDate", "Move one date of a series", "series",

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from booking.api.parsing import MAX_ID, MAX_LIMIT, MAX_OFFSET
+from booking import limits
 from booking.models import BookingStatus, FeedScope, ResourceKind
 from booking.scheduling import REASON_CODES
 
-ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ID = {"type": "integer", "minimum": 1, "maximum": limits.MAX_ID}
 TEXT = {"type": "string"}
 WHOLE = {"type": "integer"}
+MINUTES = {"type": "integer", "minimum": 0, "maximum": limits.MAX_MINUTES}
+OPTIONAL_MINUTES = {"type": ["integer", "null"], "minimum": 1, "maximum": limits.MAX_MINUTES}
 MOMENT = {"type": "string", "format": "date-time"}
 MOMENT_IN = {
     "type": "string", "format": "date-time",
-    "description": "ISO 8601, years 1980 to 2199. Without an offset the time is read in the "
-                   "resource's time zone (for a list without a resource: in the caller's).",
+    "description": f"ISO 8601, years {limits.FIRST_YEAR} to {limits.LAST_YEAR}. Without an "
+                   "offset the time is read in the resource's time zone (for a list without a "
+                   "resource: in the caller's).",
 }
+DATE_IN = {"type": "string", "format": "date",
+           "description": f"YYYY-MM-DD, years {limits.FIRST_YEAR} to {limits.LAST_YEAR}."}
 
 
 def ref(name: str) -> dict:
@@ -50,24 +55,25 @@ _WINDOW = obj({"weekday": {"type": "integer", "minimum": 0, "maximum": 6,
                "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
               description="Weekly opening hours in the resource's wall-clock time.")
 _RESOURCE_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "name": {"type": "string", "minLength": 1, "maxLength": limits.NAME_LENGTH},
     "kind": {"enum": [k.value for k in ResourceKind]},
-    "description": {"type": "string", "maxLength": 5000},
-    "location": {"type": "string", "maxLength": 300},
-    "capacity": {"type": "integer", "minimum": 1, "maximum": 100_000},
+    "description": {"type": "string", "maxLength": limits.DESCRIPTION_LENGTH},
+    "location": {"type": "string", "maxLength": limits.LOCATION_LENGTH},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": limits.MAX_CAPACITY},
     "timezone": {"type": "string", "description": "IANA name, e.g. Asia/Shanghai"},
-    "slot_minutes": {"type": ["integer", "null"], "minimum": 1},
-    "min_minutes": {"type": ["integer", "null"], "minimum": 1},
-    "max_minutes": {"type": ["integer", "null"], "minimum": 1},
-    "notice_minutes": {"type": "integer", "minimum": 0},
-    "horizon_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
-    "buffer_before_minutes": {"type": "integer", "minimum": 0},
-    "buffer_after_minutes": {"type": "integer", "minimum": 0},
+    "slot_minutes": OPTIONAL_MINUTES,
+    "min_minutes": OPTIONAL_MINUTES,
+    "max_minutes": OPTIONAL_MINUTES,
+    "notice_minutes": MINUTES,
+    "horizon_days": {"type": ["integer", "null"], "minimum": 1,
+                     "maximum": limits.MAX_HORIZON_DAYS},
+    "buffer_before_minutes": MINUTES,
+    "buffer_after_minutes": MINUTES,
     "approval_required": {"type": "boolean"},
     "open_to_all": {"type": "boolean"},
     "allowed_organisation_ids": {"type": "array", "items": ID},
-    "windows": {"type": "array", "items": ref("Window")},
-    "closures": {"type": "array", "items": ref("ClosureInput")},
+    "windows": {"type": "array", "items": ref("Window"), "maxItems": limits.MAX_WINDOWS},
+    "closures": {"type": "array", "items": ref("ClosureInput"), "maxItems": limits.MAX_CLOSURES},
 }
 
 SCHEMAS = {
@@ -77,19 +83,28 @@ SCHEMAS = {
          "fields": {"type": "object", "additionalProperties": {"type": "array",
                                                                "items": TEXT}}}),
     "ConflictError": obj(
-        {"error": {"enum": ["conflict", "state_conflict"], "description":
+        {"error": {"enum": ["conflict", "state_conflict", "bookings_would_break"],
+                   "description":
                    "conflict: the booking rules refuse it (reasons say which); state_conflict: "
-                   "the object's state does not allow the action (reasons is empty)."},
+                   "the object's state does not allow the action (reasons is empty); "
+                   "bookings_would_break: a resource change that bookings still to come would "
+                   "not keep (bookings lists them)."},
          "message": TEXT, "reasons": {"type": "array", "items": ref("Reason")},
          "alternatives": {"type": "array", "items": ref("Interval")},
          "occurrences": {"type": "array", "items": ref("Occurrence"),
-                         "description": "For a series: every date with its verdict."}},
+                         "description": "For a series: every date with its verdict."},
+         "bookings": {"type": "array", "items": ref("Breach"),
+                      "description": "For a resource change: the bookings it would break."}},
         ["error", "message", "reasons", "alternatives"]),
     "Reason": obj({"code": {"enum": list(REASON_CODES)}, "message": TEXT,
                    "times": {"type": "array", "items": ref("Interval")},
                    "limit": WHOLE, "detail": TEXT,
-                   "booking_ids": {"type": "array", "items": WHOLE}},
+                   "booking_ids": {"type": "array", "items": WHOLE, "description":
+                                   "The clashing bookings whose details you may see; others' "
+                                   "are left out (their times are in times)."}},
                   ["code", "message", "times"]),
+    "Breach": obj({"id": ID, "start": MOMENT, "end": MOMENT,
+                   "reasons": {"type": "array", "items": ref("Reason")}}),
     "Interval": obj({"start": MOMENT, "end": MOMENT}),
     "FreeInterval": obj({"start": MOMENT, "end": MOMENT,
                          "places_left": {"type": "integer", "minimum": 0}}),
@@ -98,9 +113,9 @@ SCHEMAS = {
                      "intervals": {"type": "array", "items": ref("FreeInterval")},
                      "slots": {"type": ["array", "null"], "items": ref("FreeInterval"),
                                "description": "Only for slot-based resources."}}),
-    "TokenRequest": obj({"email": {"type": "string", "maxLength": 254},
-                         "password": {"type": "string", "maxLength": 200},
-                         "name": {"type": "string", "maxLength": 100}},
+    "TokenRequest": obj({"email": {"type": "string", "maxLength": limits.EMAIL_LENGTH},
+                         "password": {"type": "string", "maxLength": limits.PASSWORD_LENGTH},
+                         "name": {"type": "string", "maxLength": limits.TOKEN_NAME_LENGTH}},
                         ["email", "password"]),
     "Token": obj({"id": ID, "name": TEXT, "created_at": MOMENT, "expires_at": MOMENT,
                   "last_used_at": {"type": ["string", "null"], "format": "date-time"}}),
@@ -110,7 +125,8 @@ SCHEMAS = {
                                "description": "The secret: shown only this once."}}),
     "Window": _WINDOW,
     "ClosureInput": obj({"start": MOMENT_IN, "end": MOMENT_IN,
-                         "reason": {"type": "string", "maxLength": 300}}, ["start", "end"]),
+                         "reason": {"type": "string", "maxLength": limits.CLOSURE_REASON_LENGTH}},
+                        ["start", "end"]),
     "Closure": obj({"start": MOMENT, "end": MOMENT, "reason": TEXT}),
     "ResourceInput": obj({"organisation_id": {**ID, "description": "Default: your own."},
                           **_RESOURCE_FIELDS}, ["name", "kind"]),
@@ -130,8 +146,9 @@ SCHEMAS = {
         "closures": {"type": "array", "items": ref("Closure")},
     }),
     "BookingInput": obj({"resource_id": ID, "start": MOMENT_IN, "end": MOMENT_IN,
-                         "title": {"type": "string", "maxLength": 300},
-                         "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                         "title": {"type": "string", "maxLength": limits.TITLE_LENGTH},
+                         "quantity": {"type": "integer", "minimum": 1,
+                                      "maximum": limits.MAX_CAPACITY},
                          "repeat": ref("Repeat"),
                          "on_conflict": {"enum": ["fail", "skip"], "default": "fail",
                                          "description": "With repeat: book nothing if a date "
@@ -145,17 +162,20 @@ SCHEMAS = {
                         description="One booking; with repeat, start and end give the first "
                                     "date of a series. Unknown keys are refused with 422."),
     "Repeat": obj({"freq": {"enum": ["daily", "weekly", "monthly"]},
-                   "interval": {"type": "integer", "minimum": 1, "maximum": 366, "default": 1},
+                   "interval": {"type": "integer", "minimum": 1,
+                                "maximum": limits.SERIES_MAX_INTERVAL, "default": 1},
                    "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0,
                                                            "maximum": 6},
                                 "description": "Weekly only; 0 = Monday."},
                    "monthly_by": {"enum": ["date", "weekday"], "default": "date"},
-                   "until": {"type": "string", "format": "date",
-                             "description": "The last date, in the resource's zone."},
-                   "count": {"type": "integer", "minimum": 1, "maximum": 1000},
-                   "skip": {"type": "array", "items": {"type": "string", "format": "date"}}},
-                  ["freq"], description="Give until or count (not both); at most 1,000 dates "
-                                        "within two years of the first."),
+                   "until": {**DATE_IN, "description": "The last date, in the resource's zone."},
+                   "count": {"type": "integer", "minimum": 1,
+                             "maximum": limits.SERIES_MAX_DATES},
+                   "skip": {"type": "array", "items": DATE_IN,
+                            "maxItems": limits.SERIES_MAX_SKIPPED}},
+                  ["freq"], description=f"Give until or count (not both); at most "
+                                        f"{limits.SERIES_MAX_DATES:,} dates within "
+                                        f"{limits.SERIES_MAX_SPAN.days} days of the first."),
     "Occurrence": obj({"start": MOMENT, "end": MOMENT, "ok": {"type": "boolean"},
                        "reasons": {"type": "array", "items": ref("Reason")},
                        "alternatives": {"type": "array", "items": ref("Interval")}}),
@@ -172,7 +192,7 @@ SCHEMAS = {
                                   "skip": {"type": "array", "items": TEXT}}),
                    "first": ref("Interval"),
                    "bookings": {"type": "array", "items": ref("Booking")}}),
-    "SeriesPatch": obj({"title": {"type": "string", "maxLength": 300},
+    "SeriesPatch": obj({"title": {"type": "string", "maxLength": limits.TITLE_LENGTH},
                         "start_time": {"type": "string",
                                        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
                         "end_time": {"type": "string",
@@ -193,7 +213,8 @@ SCHEMAS = {
         "organisation_id": {"type": ["integer", "null"]},
         "decision_reason": {"type": ["string", "null"]}, "created_at": MOMENT,
     }),
-    "RejectInput": obj({"reason": {"type": "string", "maxLength": 500}}, []),
+    "RejectInput": obj({"reason": {"type": "string",
+                                   "maxLength": limits.DECISION_REASON_LENGTH}}, []),
     "Empty": obj({}, []),
     "FeedInput": obj({"scope": {"enum": [s.value for s in FeedScope]},
                       "resource_id": {**ID, "description": "Required when scope is resource."}},
@@ -211,7 +232,8 @@ SCHEMAS = {
     "FeedList": listing("Feed"),
 }
 
-LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                     "maximum": MAX_LIMIT, "default": 50}}
+LIMIT = {"name": "limit", "in": "query",
+         "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE_SIZE,
+                    "default": limits.PAGE_SIZE}}
 OFFSET = {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0,
-                                                       "maximum": MAX_OFFSET, "default": 0}}
+                                                       "maximum": limits.MAX_OFFSET, "default": 0}}

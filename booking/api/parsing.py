@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from booking import limits
 from booking.exceptions import InvalidInput
+from booking.limits import MAX_ID
 from booking.timezones import local_to_utc
 
-MAX_ID = 2**31 - 1
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-MAX_OFFSET = 1_000_000
 # A date and a time of day at least; fromisoformat alone would also take "2027-03-02"
 # (midnight) and digits from other scripts.
 _DATETIME_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", re.ASCII)
-# Outside these years a time is a typo, and zoneinfo's local mean times (Shanghai was
-# +08:05:43 before 1901) would give offsets that ISO 8601 date-times cannot carry.
-EARLIEST_YEAR, LATEST_YEAR = 1980, 2199
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _CLOCK_SHAPE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 
 
@@ -81,7 +77,7 @@ class Reader:
                                       low=low, high=high))
         return value
 
-    def text(self, name: str, *, max_length: int = 1000, default: Any = None) -> Any:
+    def text(self, name: str, *, max_length: int, default: Any = None) -> Any:
         if name not in self.source:
             return default
         value = self.source[name]
@@ -118,6 +114,15 @@ class Reader:
         except ValueError as exc:
             return self.fail(name, exc.args[0])
 
+    def date(self, name: str, *, default: Any = None) -> Any:
+        """A calendar date, YYYY-MM-DD."""
+        if name not in self.source:
+            return default
+        try:
+            return parse_date(self.source[name])
+        except ValueError as exc:
+            return self.fail(name, exc.args[0])
+
     def fail(self, name: str, message: Any) -> None:
         """Record an error (the first one per field) and return None."""
         self.errors.setdefault(name, [message])
@@ -141,10 +146,25 @@ def parse_moment(value: Any, zone: str) -> datetime:
     except (ValueError, OverflowError):
         raise ValueError(_l("Give a date and time in ISO 8601, e.g. %(example)s.",
                             example=example)) from None
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+    if not limits.is_accepted_date(moment):
         raise ValueError(_l("Pick a date between %(first)d and %(last)d.",
-                            first=EARLIEST_YEAR, last=LATEST_YEAR))
+                            first=limits.FIRST_YEAR, last=limits.LAST_YEAR))
     return moment
+
+
+def parse_date(value: Any) -> date:
+    """A calendar date written YYYY-MM-DD, in the years the app accepts."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and _DATE_SHAPE.fullmatch(
+            value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(_l("Give a date as YYYY-MM-DD."))
+    if not limits.is_accepted_date(day):
+        raise ValueError(_l("Pick a date between %(first)d and %(last)d.",
+                            first=limits.FIRST_YEAR, last=limits.LAST_YEAR))
+    return day
 
 
 def has_offset(value: Any) -> bool:
@@ -167,9 +187,9 @@ def parse_clock(value: Any) -> time:
 def paging() -> tuple[int, int, Reader]:
     """limit and offset from the query string, and the reader for the other filters."""
     reader = Reader(request.args, query=True)
-    limit = reader.integer("limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
-    offset = reader.integer("offset", low=0, high=MAX_OFFSET, default=0)
-    return limit or DEFAULT_LIMIT, offset or 0, reader
+    limit = reader.integer("limit", low=1, high=limits.MAX_PAGE_SIZE, default=limits.PAGE_SIZE)
+    offset = reader.integer("offset", low=0, high=limits.MAX_OFFSET, default=0)
+    return limit or limits.PAGE_SIZE, offset or 0, reader
 
 
 def reject_unknown_query(allowed: Collection[str]) -> None:

@@ -9,11 +9,13 @@ from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+from booking.permissions import can_find, details_visible
 
 
-def resource_or_none(resource_id: int) -> Resource | None:
-    """The resource row, whoever may see it: the booking service decides who may book."""
-    return db.session.get(Resource, resource_id)
+def findable_resource(viewer: User, resource_id: int) -> Resource | None:
+    """The resource, if the viewer may find it (its zone reads offset-less times)."""
+    resource = db.session.get(Resource, resource_id)
+    return resource if resource is not None and can_find(viewer, resource) else None
 
 
 def booking_with_relations(booking_id: int) -> Booking:
@@ -33,16 +35,14 @@ def bookings(viewer: User, *, resource: Resource | None = None, mine: bool = Fal
     With one: also everyone else's pending and confirmed bookings, which the API shows as
     "busy" only.
     """
-    stmt = (sa.select(Booking).join(Booking.resource)
-            .options(joinedload(Booking.resource), joinedload(Booking.user)))
+    stmt = sa.select(Booking).options(joinedload(Booking.resource), joinedload(Booking.user))
     if mine:
         stmt = stmt.where(Booking.user_id == viewer.id)
     if resource is not None:
         stmt = stmt.where(Booking.resource_id == resource.id,
-                          sa.or_(_details_visible(viewer),
-                                 Booking.status.in_(OCCUPYING_STATUSES)))
+                          sa.or_(details_visible(viewer), Booking.status.in_(OCCUPYING_STATUSES)))
     else:
-        stmt = stmt.where(_details_visible(viewer))
+        stmt = stmt.where(details_visible(viewer))
     if start is not None:
         stmt = stmt.where(Booking.end_at > start)
     if end is not None:
@@ -51,11 +51,3 @@ def bookings(viewer: User, *, resource: Resource | None = None, mine: bool = Fal
         stmt = stmt.where(Booking.status == status)
     stmt = stmt.order_by(Booking.start_at, Booking.id).limit(limit).offset(offset)
     return list(db.session.scalars(stmt))
-
-
-def _details_visible(viewer: User) -> sa.ColumnElement[bool]:
-    """SQL for permissions.can_see_details."""
-    if viewer.is_platform_admin:
-        return sa.true()
-    return sa.or_(Booking.organisation_id == viewer.organisation_id,
-                  Resource.organisation_id == viewer.organisation_id)

@@ -8,16 +8,19 @@ from typing import Any
 from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from booking import scheduling
+from booking import limits, scheduling
 from booking.api import serialise
 from booking.api.auth import api_user
-from booking.api.parsing import (MAX_ID, Reader, json_object, paging, parse_clock,
-                                 parse_moment, reject_unknown_query)
+from booking.api.parsing import (Reader, json_object, paging, parse_clock, parse_moment,
+                                 reject_unknown_query)
 from booking.db_types import utcnow
+from booking.limits import MAX_ID
 from booking.models import ResourceKind
+from booking.permissions import is_offered
 from booking.scheduling import Interval
 from booking.services import resources as service
-from booking.services.bookings import occupancies, request_errors
+from booking.services.bookings import request_errors
+from booking.services.checks import occupancies
 from booking.services.resources import FIELD_NAMES, ResourceData
 from booking.timezones import is_valid_timezone
 
@@ -40,7 +43,7 @@ def index():
     kind = query.choice("kind", [k.value for k in ResourceKind])
     organisation_id = query.integer("organisation_id")
     min_capacity = query.integer("min_capacity", low=0)
-    q = query.text("q", max_length=200)
+    q = query.text("q", max_length=limits.SEARCH_LENGTH)
     query.raise_if_errors()
     found = service.search_resources(api_user(), kind=kind, organisation_id=organisation_id,
                                      q=q, min_capacity=min_capacity)
@@ -102,7 +105,7 @@ def free(resource_id: int):
     answer = {"resource_id": resource.id, "timezone": zone, "start": serialise.moment(start, zone),
               "end": serialise.moment(end, zone), "quantity": quantity, "intervals": [],
               "slots": [] if resource.slot_minutes else None}
-    if not resource.is_active:
+    if not is_offered(resource):
         return answer
     rules = resource.rules()
     occupying = occupancies(resource, rules.occupied(span))

@@ -12,7 +12,7 @@ from flask import request
 from booking.messages import reason_as_dict
 from booking.models import ApiToken, Booking, CalendarFeed, Resource, User
 from booking.permissions import can_see_details
-from booking.scheduling import Interval, Reason, Slot
+from booking.scheduling import Breach, Interval, Reason, Slot, Verdict
 
 
 def moment(value: datetime | None, zone: str) -> str | None:
@@ -83,6 +83,19 @@ def reasons(found: Iterable[Reason], zone: str) -> list[dict]:
     """Why a booking was refused, its times in *zone* like everything else the API shows."""
     return [{**reason_as_dict(reason, zone),
              "times": [interval(i, zone) for i in reason.intervals]} for reason in found]
+
+
+def verdict(found: Verdict, zone: str) -> dict:
+    """One date of a series: whether it may stand, why not, and free times near it."""
+    return {**interval(found.period, zone), "ok": found.ok,
+            "reasons": reasons(found.reasons, zone),
+            "alternatives": [interval(a, zone) for a in found.alternatives]}
+
+
+def breach(found: Breach, zone: str) -> dict:
+    """A booking still to come that a resource's new rules would break."""
+    return {"id": found.booking_id, **interval(found.period, zone),
+            "reasons": reasons(found.reasons, zone)}
 
 
 def page(items: list, limit: int, offset: int) -> dict:

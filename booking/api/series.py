@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, g, url_for
+from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
 
+from booking import limits
 from booking.api import queries, serialise
 from booking.api.auth import api_user
-from booking.api.errors import use_zone
-from booking.api.parsing import Reader, json_object, parse_clock
+from booking.api.parsing import Reader, json_object, parse_clock, parse_date
 from booking.exceptions import NotFound
-from booking.extensions import db
 from booking.models import BookingSeries, User
-from booking.permissions import can_see_details
 from booking.scheduling import Frequency, Recurrence
+from booking.services import bookings as booking_service
 from booking.services import series as service
-from booking.services.bookings import MAX_TITLE_LENGTH, BookingRequest
-from booking.services.series import OccurrenceVerdict, SeriesConflict, SeriesRequest
+from booking.services.bookings import BookingRequest
+from booking.services.series import SeriesRequest
 
 bp = Blueprint("series", __name__)
 
@@ -36,18 +35,19 @@ def create_from(body: dict[str, Any], first: BookingRequest):
     dry_run = reader.boolean("dry_run", default=False)
     recurrence = parse_repeat(body.get("repeat"), reader)
     reader.raise_if_errors()
-    use_zone(_zone(first))
     request = SeriesRequest(first, recurrence, skip_conflicts=on_conflict == "skip",
                             skip_closures=closures == "skip")
     user = api_user()
     if dry_run:
         verdicts = service.preview_series(user, request)
-        return {"occurrences": [_verdict(v, g.api_zone) for v in verdicts]}, 200
+        zone = queries.findable_resource(user, first.resource_id).timezone
+        return {"occurrences": [serialise.verdict(v, zone) for v in verdicts]}, 200
     series, booked, skipped = service.create_series(user, request)
     zone = series.resource.timezone
     location = url_for("api.series.show", series_id=series.id, _external=True)
     return ({"series_id": series.id, "bookings": [serialise.booking(user, b) for b in booked],
-             "skipped": [_verdict(v, zone) for v in skipped]}, 201, {"Location": location})
+             "skipped": [serialise.verdict(v, zone) for v in skipped]}, 201,
+            {"Location": location})
 
 
 def parse_repeat(value: Any, reader: Reader) -> Recurrence | None:
@@ -61,11 +61,11 @@ def parse_repeat(value: Any, reader: Reader) -> Recurrence | None:
     freq = part.choice("freq", [f.value for f in Frequency])
     if "freq" not in value:
         part.fail("freq", _l("This field is required."))
-    interval = part.integer("interval", high=366, default=1)
-    count = part.integer("count", high=100_000)
+    interval = part.integer("interval", high=limits.SERIES_MAX_INTERVAL, default=1)
+    count = part.integer("count", high=limits.SERIES_MAX_DATES)
     monthly_by = part.choice("monthly_by", ("date", "weekday"), default="date")
     weekdays = _weekdays(value.get("weekdays", []), part)
-    until = _date(value["until"], "until", part) if "until" in value else None
+    until = part.date("until")
     skip = _dates(value.get("skip", []), part)
     for name, messages in part.errors.items():
         reader.errors.setdefault(f"repeat.{name}", messages)
@@ -87,51 +87,15 @@ def _weekdays(value: Any, part: Reader) -> tuple[int, ...]:
     return tuple(value)
 
 
-def _date(value: Any, name: str, part: Reader) -> date | None:
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        day = None
-    if day is None or not 1980 <= day.year <= 2199:
-        part.fail(name, _l("Give a date as YYYY-MM-DD."))
-    return day
-
-
 def _dates(value: Any, part: Reader) -> frozenset[date]:
-    if not isinstance(value, list) or len(value) > 1000:
+    if not isinstance(value, list) or len(value) > limits.SERIES_MAX_SKIPPED:
         part.fail("skip", _l("Give a list of dates as YYYY-MM-DD."))
         return frozenset()
-    days = [_date(item, "skip", part) for item in value]
-    return frozenset(d for d in days if d is not None)
-
-
-def _zone(first: BookingRequest) -> str:
-    resource = queries.resource_or_none(first.resource_id)
-    return resource.timezone if resource else "UTC"
-
-
-def _verdict(verdict: OccurrenceVerdict, zone: str) -> dict:
-    return {**serialise.interval(verdict.period, zone), "ok": verdict.ok,
-            "reasons": serialise.reasons(verdict.reasons, zone),
-            "alternatives": [serialise.interval(a, zone) for a in verdict.alternatives]}
-
-
-def series_conflict(exc: SeriesConflict):
-    """409 for a series: the reasons of every refused date, date by date."""
-    db.session.rollback()
-    zone = g.get("api_zone") or "UTC"
-    refused = [v for v in exc.verdicts if not v.ok]
-    return {"error": exc.code, "message": str(exc.message),
-            "reasons": serialise.reasons([r for v in refused for r in v.reasons], zone),
-            "alternatives": [], "occurrences": [_verdict(v, zone) for v in exc.verdicts]}, 409
-
-
-def _visible_series(user: User, series_id: int) -> BookingSeries:
-    series = service.get_series(series_id)
-    if not series.bookings or not can_see_details(user, series.bookings[0]):
-        raise NotFound(_l("No such series."))
-    use_zone(series.resource.timezone)
-    return series
+    try:
+        return frozenset(parse_date(item) for item in value)
+    except ValueError as exc:
+        part.fail("skip", exc.args[0])
+        return frozenset()
 
 
 def _series(user: User, series: BookingSeries) -> dict:
@@ -154,17 +118,17 @@ def _series(user: User, series: BookingSeries) -> dict:
 def show(series_id: int):
     """A series with every date and its state."""
     user = api_user()
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.patch("/series/<series_id>")
 def update(series_id: int):
     """Change the purpose or the wall-clock time of the dates to come (all or none move)."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     body = json_object({"title", "start_time", "end_time"})
     reader = Reader(body)
-    title = reader.text("title", max_length=MAX_TITLE_LENGTH)
+    title = reader.text("title", max_length=limits.TITLE_LENGTH)
     start_time = end_time = None
     for name in ("start_time", "end_time"):
         if name in body:
@@ -178,36 +142,48 @@ def update(series_id: int):
     reader.raise_if_errors()
     service.update_series(user, series_id, title=title, start_time=start_time,
                           end_time=end_time)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/cancel")
 def cancel(series_id: int):
     """Cancel the whole series, or from_booking_id and every date after it."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     reader = Reader(json_object({"from_booking_id"}, may_be_empty=True))
     from_id = reader.integer("from_booking_id")
     reader.raise_if_errors()
     service.cancel_series(user, series_id, from_booking_id=from_id)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/approve")
 def approve(series_id: int):
     """Approve every pending date at once (admins of the resource's organisation)."""
     user = api_user()
-    _visible_series(user, series_id)
+    service.visible_series(user, series_id)
     json_object((), may_be_empty=True)
     service.approve_series(user, series_id)
-    return _series(user, _visible_series(user, series_id))
+    return _series(user, service.visible_series(user, series_id))
+
+
+@bp.post("/series/<series_id>/reject")
+def reject(series_id: int):
+    """Turn down every pending date at once, with one reason (admins of the owner)."""
+    user = api_user()
+    service.visible_series(user, series_id)
+    reader = Reader(json_object({"reason"}, may_be_empty=True))
+    reason = reader.text("reason", max_length=limits.DECISION_REASON_LENGTH, default="")
+    reader.raise_if_errors()
+    service.reject_series(user, series_id, reason)
+    return _series(user, service.visible_series(user, series_id))
 
 
 @bp.post("/series/<series_id>/bookings/<booking_id>/move")
 def move(series_id: int, booking_id: int):
     """Move one date of the series; the others stay as they are."""
     user = api_user()
-    series = _visible_series(user, series_id)
+    series = service.visible_series(user, series_id)
     if booking_id not in {b.id for b in series.bookings}:
         raise NotFound(_l("That date is not part of this series."))
     body = json_object({"start", "end"}, {"start", "end"})
@@ -215,5 +191,5 @@ def move(series_id: int, booking_id: int):
     start = reader.moment("start", series.resource.timezone)
     end = reader.moment("end", series.resource.timezone)
     reader.raise_if_errors()
-    service.move_occurrence(user, booking_id, start, end)
-    return _series(user, _visible_series(user, series_id))
+    booking_service.move_booking(user, booking_id, start, end)
+    return _series(user, service.visible_series(user, series_id))

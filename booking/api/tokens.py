@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import gettext as _
 
-from booking import throttle
+from booking import limits, throttle
 from booking.api import serialise
 from booking.api.auth import api_user, public, unauthorized
 from booking.api.parsing import Reader, json_object, reject_unknown_query
@@ -21,9 +21,9 @@ bp = Blueprint("tokens", __name__)
 def create():
     """Exchange an e-mail address and password for a bearer token."""
     body = Reader(json_object({"email", "password", "name"}, {"email", "password"}))
-    email = body.text("email", max_length=254)
-    password = body.text("password", max_length=200)
-    name = body.text("name", max_length=api_tokens.MAX_NAME, default="")
+    email = body.text("email", max_length=limits.EMAIL_LENGTH)
+    password = body.text("password", max_length=limits.PASSWORD_LENGTH)
+    name = body.text("name", max_length=limits.TOKEN_NAME_LENGTH, default="")
     body.raise_if_errors()
     user = accounts.authenticate(email, password)
     if user is None:

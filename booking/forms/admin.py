@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from booking import limits
 from booking.forms import choices
 from booking.forms.auth import email_validators
 from booking.models import OrganisationKind, Role
@@ -28,12 +29,13 @@ def role_choices(platform_admin: bool) -> list:
 
 
 class AddMemberForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
     email = EmailField(_l("E-mail"), validators=email_validators())
     role = SelectField(_l("Role"), default=Role.MEMBER.value)
     password = StringField(_l("First password"), description=_FIRST_PASSWORD_HELP,
                            validators=[InputRequired(),
-                                       Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                                       Length(min=MIN_PASSWORD_LENGTH,
+                                              max=limits.PASSWORD_LENGTH)],
                            render_kw={"autocomplete": "off"})
 
     def __init__(self, *args, platform_admin: bool = False, **kwargs) -> None:
@@ -42,15 +44,18 @@ class AddMemberForm(FlaskForm):
 
 
 class AdmitOrganisationForm(FlaskForm):
-    name = StringField(_l("Organisation name"), validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Organisation name"),
+                       validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
     kind = SelectField(_l("Kind"), choices=choices(
         (kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items()))
-    description = TextAreaField(_l("Description"), validators=[Length(max=2000)],
+    description = TextAreaField(_l("Description"),
+                                validators=[Length(max=limits.ORGANISATION_DESCRIPTION_LENGTH)],
                                 render_kw={"rows": 2})
     admin_name = StringField(_l("Administrator's name"),
-                             validators=[InputRequired(), Length(max=200)])
+                             validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
     admin_email = EmailField(_l("Administrator's e-mail"), validators=email_validators())
     first_password = StringField(_l("First password"), description=_FIRST_PASSWORD_HELP,
                                  validators=[InputRequired(),
-                                             Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                                             Length(min=MIN_PASSWORD_LENGTH,
+                                                    max=limits.PASSWORD_LENGTH)],
                                  render_kw={"autocomplete": "off"})

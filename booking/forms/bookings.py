@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from booking.services.bookings import MAX_TITLE_LENGTH
+from booking import limits
+from booking.forms import accepted_date
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -16,11 +17,13 @@ class BookingForm(FlaskForm):
     """Start and end are wall-clock times in the resource's time zone."""
 
     resource_id = HiddenField(validators=[InputRequired()])
-    start = DateTimeLocalField(_l("Start"), format=LOCAL_FORMATS, validators=[InputRequired()])
-    end = DateTimeLocalField(_l("End"), format=LOCAL_FORMATS, validators=[InputRequired()])
+    start = DateTimeLocalField(_l("Start"), format=LOCAL_FORMATS,
+                               validators=[InputRequired(), accepted_date])
+    end = DateTimeLocalField(_l("End"), format=LOCAL_FORMATS,
+                             validators=[InputRequired(), accepted_date])
     quantity = IntegerField(_l("Places"), default=1,
-                            validators=[Optional(), NumberRange(min=1, max=100_000)])
-    title = StringField(_l("Purpose"), validators=[Length(max=MAX_TITLE_LENGTH)],
+                            validators=[Optional(), NumberRange(min=1, max=limits.MAX_CAPACITY)])
+    title = StringField(_l("Purpose"), validators=[Length(max=limits.TITLE_LENGTH)],
                         description=_l("Shown to your organisation and the resource's owner; "
                                        "others see only \"busy\"."))
     next = HiddenField()
@@ -31,7 +34,8 @@ class BookingForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the booker sees it)"), validators=[Length(max=500)])
+    reason = TextAreaField(_l("Reason (the booker sees it)"),
+                           validators=[Length(max=limits.DECISION_REASON_LENGTH)])
 
 
 class ConfirmForm(FlaskForm):

@@ -16,11 +16,11 @@ from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, Rad
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from booking import limits
 from booking.exceptions import InvalidInput
-from booking.forms import choices
+from booking.forms import accepted_date, choices
 from booking.models import Resource, ResourceKind
-from booking.services.resources import (EARLIEST_YEAR, LATEST_YEAR, MAX_NAME, ResourceData,
-                                        resource_data, resource_errors)
+from booking.services.resource_input import ResourceData, resource_data, resource_errors
 from booking.timezones import is_valid_timezone, local_to_utc, timezone_choices, to_zone
 
 KIND_LABELS = {ResourceKind.STAFF: _l("Staff"), ResourceKind.FACILITY: _l("Facility"),
@@ -134,12 +134,12 @@ class ResourceSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: searching changes nothing
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=limits.SEARCH_LENGTH)])
     kind = SelectField(_l("Kind"), choices=choices([("", _l("All kinds")),
                                                     *KIND_LABELS.items()]))
     organisation = SelectField(_l("Organisation"), choices=choices([("", _l("All organisations"))]))
     min_capacity = IntegerField(_l("At least this many places"), validators=[
-        Optional(), NumberRange(min=1, max=100_000)])
+        Optional(), NumberRange(min=1, max=limits.MAX_CAPACITY)])
     include_inactive = BooleanField(_l("Also show deactivated resources"))
 
     def set_organisations(self, organisations: Iterable) -> None:
@@ -160,9 +160,11 @@ class ResourceSearchForm(FlaskForm):
 
 class ClosureRowForm(Form):
     start = DateTimeLocalField(_l("Closed from"), format=DATETIME_FORMATS,
-                               validators=[Optional()])
-    end = DateTimeLocalField(_l("until"), format=DATETIME_FORMATS, validators=[Optional()])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+                               validators=[Optional(), accepted_date])
+    end = DateTimeLocalField(_l("until"), format=DATETIME_FORMATS,
+                             validators=[Optional(), accepted_date])
+    reason = StringField(_l("Reason"),
+                         validators=[Optional(), Length(max=limits.CLOSURE_REASON_LENGTH)])
     remove = BooleanField(_l("Remove"))
 
     def is_blank(self) -> bool:
@@ -172,11 +174,12 @@ class ClosureRowForm(Form):
 
 class ResourceForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int)
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=MAX_NAME)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()),
                        default=ResourceKind.FACILITY.value)
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    location = StringField(_l("Location"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"),
+                                validators=[Length(max=limits.DESCRIPTION_LENGTH)])
+    location = StringField(_l("Location"), validators=[Length(max=limits.LOCATION_LENGTH)])
     capacity = IntegerField(_l("Capacity (places at the same time)"), default=1,
                             validators=[InputRequired()])
     timezone = SelectField(_l("Time zone"), default="Asia/Shanghai", validate_choice=False)
@@ -232,9 +235,6 @@ class ResourceForm(FlaskForm):
                 missing.errors.append(_("Give a start and an end."))
             elif form.end.data <= form.start.data:
                 form.end.errors.append(_("The end must be after the start."))
-            elif not (EARLIEST_YEAR <= form.start.data.year and form.end.data.year <= LATEST_YEAR):
-                form.start.errors.append(_("Pick dates between %(first)d and %(last)d.",
-                                           first=EARLIEST_YEAR, last=LATEST_YEAR))
         if any(row.form.start.errors or row.form.end.errors for row in field):
             raise ValidationError(_("Correct the closures marked below."))
 

@@ -12,10 +12,10 @@ from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, 
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from booking.forms import choices
+from booking import limits
+from booking.forms import accepted_date, choices
 from booking.forms.bookings import BookingForm
 from booking.scheduling import Frequency, Recurrence
-from booking.services.bookings import MAX_TITLE_LENGTH
 
 
 def weekday_choices() -> list:
@@ -32,15 +32,18 @@ class CheckboxesField(SelectMultipleField):
 class SeriesForm(BookingForm):
     freq = SelectField(_l("Repeats"), choices=choices([("weekly", _l("Weekly")), ("daily", _l("Daily")),
                                                ("monthly", _l("Monthly"))]))
-    interval = IntegerField(_l("Every"), default=1, validators=[NumberRange(min=1, max=52)],
+    interval = IntegerField(_l("Every"), default=1,
+                            validators=[NumberRange(min=1, max=limits.SERIES_MAX_INTERVAL)],
                             description=_l("1 = every week (day, month), 2 = every other one"))
     weekdays = CheckboxesField(_l("On"), coerce=int, choices=weekday_choices,
                                validators=[Optional()])
     monthly_by = SelectField(_l("Monthly on"), default="date", choices=choices([
         ("date", _l("the same day of the month")), ("weekday", _l("the same weekday (e.g. 2nd Wednesday)"))]))
-    until = DateField(_l("Until (last date)"), validators=[Optional()])
-    count = IntegerField(_l("Or this many times"), validators=[Optional(), NumberRange(min=1)])
-    skip = StringField(_l("Leave out these dates"), validators=[Length(max=4000)],
+    until = DateField(_l("Until (last date)"), validators=[Optional(), accepted_date])
+    count = IntegerField(_l("Or this many times"), validators=[
+        Optional(), NumberRange(min=1, max=limits.SERIES_MAX_DATES)])
+    skip = StringField(_l("Leave out these dates"),
+                       validators=[Length(max=limits.SERIES_SKIP_TEXT_LENGTH)],
                        description=_l("YYYY-MM-DD, separated by commas"))
     on_conflict = SelectField(_l("If some dates are not free"), default="fail", choices=choices([
         ("fail", _l("book nothing and show me")), ("skip", _l("book only the free dates"))]))
@@ -56,10 +59,14 @@ class SeriesForm(BookingForm):
 
     def skip_dates(self) -> frozenset[date]:
         try:
-            return frozenset(date.fromisoformat(part.strip())
+            days = frozenset(date.fromisoformat(part.strip())
                              for part in (self.skip.data or "").split(",") if part.strip())
         except ValueError:
             raise ValidationError(_l("Write dates as YYYY-MM-DD, separated by commas.")) from None
+        if not all(limits.is_accepted_date(day) for day in days):
+            raise ValidationError(_l("Pick dates between %(first)d and %(last)d.",
+                                     first=limits.FIRST_YEAR, last=limits.LAST_YEAR))
+        return days
 
     def recurrence(self) -> Recurrence:
         """The pattern; raises ValueError (for the service to report) when inconsistent."""
@@ -71,7 +78,7 @@ class SeriesForm(BookingForm):
 
 
 class SeriesEditForm(FlaskForm):
-    title = StringField(_l("Purpose"), validators=[Length(max=MAX_TITLE_LENGTH)])
+    title = StringField(_l("Purpose"), validators=[Length(max=limits.TITLE_LENGTH)])
     start_time = TimeField(_l("New start time"), validators=[Optional()])
     end_time = TimeField(_l("New end time"), validators=[Optional()])
 

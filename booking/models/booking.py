@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
-from booking.scheduling import Interval, Occupancy
+from booking.scheduling import Interval
 
 
 class BookingStatus(enum.StrEnum):
@@ -46,7 +47,7 @@ class BookingSeries(db.Model):
     resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    title: Mapped[str] = mapped_column(sa.String(limits.TITLE_LENGTH), default="")
     freq: Mapped[str] = mapped_column(sa.String(10))
     interval: Mapped[int] = mapped_column(default=1)
     weekdays: Mapped[str] = mapped_column(sa.String(20), default="")  # "1,3" = Tue, Thu
@@ -87,7 +88,7 @@ class Booking(db.Model):
     resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
-    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    title: Mapped[str] = mapped_column(sa.String(limits.TITLE_LENGTH), default="")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The span the booking takes from the resource: its period widened by the buffers
@@ -104,7 +105,8 @@ class Booking(db.Model):
         sa.ForeignKey("booking_series.id"), index=True)
     # Where this occurrence of a series was first planned (iCal RECURRENCE-ID after a move).
     original_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    decision_reason: Mapped[str] = mapped_column(sa.String(limits.DECISION_REASON_LENGTH),
+                                                 default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -124,12 +126,13 @@ class Booking(db.Model):
         return Interval(self.start_at, self.end_at)
 
     @property
+    def occupied_period(self) -> Interval:
+        """The span the booking takes from the resource, buffers included."""
+        return Interval(self.occupied_start_at, self.occupied_end_at)
+
+    @property
     def occupies(self) -> bool:
         return self.status in OCCUPYING_STATUSES
-
-    def as_occupancy(self) -> Occupancy:
-        return Occupancy(Interval(self.occupied_start_at, self.occupied_end_at),
-                         self.quantity, self.id)
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status} {self.start_at:%Y-%m-%d %H:%M}Z>"

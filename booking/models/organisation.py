@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
 
@@ -20,7 +21,7 @@ class OrganisationKind(enum.StrEnum):
 
 class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(limits.NAME_LENGTH), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(
         sa.Enum(OrganisationKind, native_enum=False, length=20,
                 values_callable=lambda e: [m.value for m in e]))

@@ -8,6 +8,7 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
 from booking.scheduling import BookingRules, Closure as ClosureRule, Interval, WeeklyWindow
@@ -41,9 +42,9 @@ class Resource(db.Model):
     kind: Mapped[ResourceKind] = mapped_column(
         sa.Enum(ResourceKind, native_enum=False, length=20,
                 values_callable=lambda e: [m.value for m in e]))
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(limits.NAME_LENGTH))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    location: Mapped[str] = mapped_column(sa.String(limits.LOCATION_LENGTH), default="")
     capacity: Mapped[int] = mapped_column(default=1)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     slot_minutes: Mapped[int | None]
@@ -136,6 +137,6 @@ class Closure(db.Model):
         sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    reason: Mapped[str] = mapped_column(sa.String(limits.CLOSURE_REASON_LENGTH), default="")
 
     resource: Mapped[Resource] = relationship(back_populates="closures")

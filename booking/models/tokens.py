@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
 
@@ -30,7 +31,7 @@ def hash_secret(secret: str) -> str:
 class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    name: Mapped[str] = mapped_column(sa.String(limits.TOKEN_NAME_LENGTH), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

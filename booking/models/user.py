@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
 
@@ -29,8 +30,8 @@ class Role(enum.StrEnum):
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased by the services, so the unique index is case-insensitive.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(limits.EMAIL_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(limits.NAME_LENGTH))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     role: Mapped[Role] = mapped_column(

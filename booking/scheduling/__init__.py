@@ -10,7 +10,8 @@ from booking.scheduling.reasons import (
     REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Clash, Reason,
 )
 from booking.scheduling.recurrence import (
-    MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong, to_rrule_string,
+    MAX_INTERVAL, MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong,
+    to_rrule_string,
 )
 from booking.scheduling.rules import (
     DEFAULT_MAX_MINUTES, BookingRules, Closure, available_periods, check_booking,
@@ -18,16 +19,16 @@ from booking.scheduling.rules import (
     shortest_booking,
 )
 from booking.scheduling.usage import Occupancy
+from booking.scheduling.verdicts import Breach, Verdict, breaches
 
 __all__ = [
     "CAPACITY_EXCEEDED", "CLOSED", "CONFLICT", "DEFAULT_MAX_MINUTES", "INVALID_QUANTITY",
-    "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY", "REASON_CODES",
-    "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
-    "BookingRules", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
-    "Recurrence",
-    "RecurrenceTooLong", "Slot", "WeeklyWindow",
-    "at_local", "available_periods", "check_booking", "earliest_start", "find_alternatives",
-    "free_intervals", "latest_start",
-    "free_slots", "intersect", "longest_booking", "max_booking_length", "merge", "places_left",
-    "require_aware", "shortest_booking", "subtract", "to_rrule_string",
+    "MAX_INTERVAL", "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY",
+    "REASON_CODES", "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
+    "BookingRules", "Breach", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
+    "Recurrence", "RecurrenceTooLong", "Slot", "Verdict", "WeeklyWindow",
+    "at_local", "available_periods", "breaches", "check_booking", "earliest_start",
+    "find_alternatives", "free_intervals", "free_slots", "intersect", "latest_start",
+    "longest_booking", "max_booking_length", "merge", "places_left", "require_aware",
+    "shortest_booking", "subtract", "to_rrule_string",
 ]

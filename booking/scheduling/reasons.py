@@ -22,6 +22,16 @@ REASON_CODES = (CONFLICT, CAPACITY_EXCEEDED, OUTSIDE_AVAILABILITY, CLOSED, TOO_S
 
 
 @dataclass(frozen=True, slots=True)
+class Clash:
+    """A booking that stands in the way, as the person refused may know it."""
+
+    booking_id: int | None  # None: a booking whose details the person may not see
+    period: Interval  # the booking's own times, without the buffers around it
+    mine: bool = False  # the refused person's own booking
+    pending: bool = False  # still awaiting approval
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One rule a requested booking breaks, with the facts needed to explain it.
 
@@ -35,13 +45,6 @@ class Reason:
     booking_ids: tuple[int, ...] = ()  # the bookings that clash
     limit: int | None = None
     detail: str = ""  # the closure's reason, as its owner wrote it
-
-
-@dataclass(frozen=True, slots=True)
-class Clash:
-    """A booking that stands in the way, as the person refused may know it."""
-
-    booking_id: int
-    period: Interval  # the booking's own times, without the buffers around it
-    mine: bool = False  # the refused person's own booking
-    pending: bool = False  # still awaiting approval
+    # The clashing bookings as the refused person may know them (services.clashes fills
+    # them in; the rules leave them empty).
+    clashes: tuple[Clash, ...] = ()

@@ -14,6 +14,8 @@ from booking.scheduling.intervals import Interval, require_aware
 
 MAX_OCCURRENCES = 1000
 MAX_SPAN = timedelta(days=731)  # how far past the first date a series may reach: two years
+# Every 366 days, weeks or months: beyond that no series has a second date within MAX_SPAN.
+MAX_INTERVAL = 366
 
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -58,8 +60,8 @@ class Recurrence:
         self._validate()
 
     def _validate(self) -> None:
-        if self.interval < 1:
-            raise ValueError(f"interval must be at least 1, got {self.interval}")
+        if not 1 <= self.interval <= MAX_INTERVAL:
+            raise ValueError(f"interval must be 1 to {MAX_INTERVAL}, got {self.interval}")
         if (self.until is None) == (self.count is None):
             raise ValueError("give exactly one of until and count")
         if isinstance(self.until, datetime):

@@ -131,16 +131,18 @@ def places_left(rules: BookingRules, span: Interval, occupying: Iterable[Occupan
 
 
 def check_booking(rules: BookingRules, period: Interval, *, quantity: int = 1,
-                  occupying: Iterable[Occupancy], now: datetime) -> list[Reason]:
+                  occupying: Iterable[Occupancy], now: datetime | None) -> list[Reason]:
     """Return every reason why *period* cannot be booked; an empty list means it fits.
 
     *occupying* holds the resource's pending and confirmed bookings, without the one
-    being changed, if any; those away from the requested period are ignored.
+    being changed, if any; those away from the requested period are ignored. Notice and
+    horizon are judged against *now*; with None they are not judged at all (they are the
+    booker's duties, judged once when the time was asked for).
     """
-    require_aware(now, "now")
     reasons = size_reasons(rules, period.duration, quantity)
     reasons += _slot_reasons(rules, period)
-    reasons += _timing_reasons(rules, period.start, now)
+    if now is not None:
+        reasons += _timing_reasons(rules, period.start, require_aware(now, "now"))
     reasons += _availability_reasons(rules, period)
     if 1 <= quantity <= rules.capacity:  # otherwise no other bookings matter
         reasons += _conflict_reasons(rules, period, quantity, occupying)

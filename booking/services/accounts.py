@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking import passwords
 from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
+from booking.limits import NAME_LENGTH
 from booking.models import Organisation, OrganisationKind, Role, User
 from booking.permissions import can_manage_organisation
 from booking.services import api_tokens, feeds, sessions
@@ -21,7 +22,6 @@ from booking.services.locking import begin_write
 from booking.timezones import is_valid_timezone
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
-MAX_NAME = 200
 # Control (tabs, line breaks, NUL...), format (bidi overrides, zero-width), line and
 # paragraph separators.
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
@@ -203,8 +203,8 @@ def name_problem(name) -> LazyString | None:
         return _l("Give a name.")
     if any(unicodedata.category(ch) in _INVISIBLE for ch in name):
         return _l("Remove the invisible control characters.")
-    if len(name.strip()) > MAX_NAME:
-        return _l("Use at most %(n)d characters.", n=MAX_NAME)
+    if len(name.strip()) > NAME_LENGTH:
+        return _l("Use at most %(n)d characters.", n=NAME_LENGTH)
     return None
 
 

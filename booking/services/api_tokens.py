@@ -18,10 +18,10 @@ from sqlalchemy.orm import joinedload
 from booking.db_types import utcnow
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
+from booking.limits import MAX_ID, TOKEN_NAME_LENGTH
 from booking.models import ApiToken, User, hash_secret, new_secret
 from booking.services.locking import begin_write
 
-MAX_NAME = 100
 MAX_SECRET_LENGTH = 200
 # Writing last_used_at on every request would turn each read into a write transaction;
 # this precision is enough to tell a live token from a forgotten one.
@@ -31,8 +31,8 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 def create_token(user: User, name: str = "", *, now: datetime | None = None
                  ) -> tuple[ApiToken, str]:
     """Issue a token for *user*; returns the row and the secret, which is never stored."""
-    if not isinstance(name, str) or len(name.strip()) > MAX_NAME:
-        raise InvalidInput({"name": [_l("Use at most %(n)d characters.", n=MAX_NAME)]})
+    if not isinstance(name, str) or len(name.strip()) > TOKEN_NAME_LENGTH:
+        raise InvalidInput({"name": [_l("Use at most %(n)d characters.", n=TOKEN_NAME_LENGTH)]})
     now = now or utcnow()
     secret = new_secret()
     token = ApiToken(user_id=user.id, name=name.strip(), token_hash=hash_secret(secret),
@@ -99,7 +99,7 @@ def revoke_all_tokens(user: User, *, now: datetime | None = None) -> None:
 
 def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> ApiToken:
     """Stop one of the person's own tokens from working; revoking twice changes nothing."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id:
         # Another person's token is "not found": its existence is none of the caller's business.
         raise NotFound(_l("You have no such token."))

@@ -1,31 +1,30 @@
-"""Reserve, cancel, approve and reject: each use case one transaction."""
+"""Book, move, cancel, approve and reject one booking: each use case one transaction.
+
+Every use case checks through services.checks (may this booking stand?) and changes state
+through services.changes (one home for each change, one event, one commit).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from booking import scheduling
+from booking import limits
 from booking.db_types import utcnow
-from booking.exceptions import Conflict, InvalidInput, NotAllowed, NotFound, StateConflict
+from booking.events import Action
+from booking.exceptions import InvalidInput, NotAllowed, NotFound, StateConflict
 from booking.extensions import db
-from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
-from booking.permissions import can_cancel, can_decide, can_manage_resource, may_book
-from booking.scheduling import BookingRules, Interval, Occupancy, Reason
-from booking.scheduling.rules import DEFAULT_MAX_MINUTES
-from booking.services.locking import (is_exclusion_violation, lock_resource,
-                                      with_retries)
+from booking.models import Booking, BookingStatus, User
+from booking.permissions import can_change, can_decide, can_see_booking
+from booking.scheduling import Interval
+from booking.services import changes, checks
+from booking.services.changes import Change
+from booking.services.locking import lock_findable, lock_resource, with_retries
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST_YEARS_AHEAD = 10
-MAX_TITLE_LENGTH = 300
-MAX_LENGTH = timedelta(minutes=DEFAULT_MAX_MINUTES)
 # How far around a refused time to look for alternatives.
-ALTERNATIVES_SEARCH = timedelta(days=14)
+ALTERNATIVES_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,6 @@ class BookingRequest:
     end: datetime
     quantity: int = 1
     title: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def period(self) -> Interval:
@@ -53,17 +51,19 @@ def request_errors(start: datetime | None, end: datetime | None, quantity: int |
             errors[name] = _l("Give a date and time.")
         elif value.utcoffset() is None:
             errors[name] = _l("Give a time zone offset.")
-        elif not EARLIEST <= value <= now.replace(year=now.year + LATEST_YEARS_AHEAD):
-            errors[name] = _l("Pick a date between 2000 and %(years)d years from now.",
-                              years=LATEST_YEARS_AHEAD)
+        elif not limits.is_bookable_moment(value, now):
+            errors[name] = _l("Pick a date between %(first)d and %(years)d years from now.",
+                              first=limits.FIRST_YEAR, years=limits.BOOKING_YEARS_AHEAD)
     if not errors and end <= start:
         errors["end"] = _l("The end must be after the start.")
-    elif not errors and end - start > MAX_LENGTH:
-        errors["end"] = _l("A booking can last at most %(days)d days.", days=MAX_LENGTH.days)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+    elif not errors and end - start > limits.MAX_BOOKING_LENGTH:
+        errors["end"] = _l("A booking can last at most %(days)d days.",
+                           days=limits.MAX_BOOKING_LENGTH.days)
+    if (not isinstance(quantity, int) or isinstance(quantity, bool)
+            or not 1 <= quantity <= limits.MAX_CAPACITY):
         errors["quantity"] = _l("Book at least one place.")
-    if title is not None and len(title) > MAX_TITLE_LENGTH:
-        errors["title"] = _l("Use at most %(n)d characters.", n=MAX_TITLE_LENGTH)
+    if title is not None and len(title) > limits.TITLE_LENGTH:
+        errors["title"] = _l("Use at most %(n)d characters.", n=limits.TITLE_LENGTH)
     return errors
 
 
@@ -77,186 +77,137 @@ def create_booking(user: User, request: BookingRequest, *, now: datetime | None 
 
 
 def _create_locked(user: User, request: BookingRequest, now: datetime) -> Booking:
-    resource = lock_resource(request.resource_id)
-    check_may_book(user, resource, request.quantity)
-    rules = resource.rules()
-    occupying = occupancies(resource, rules.occupied(request.period))
-    if reasons := scheduling.check_booking(rules, request.period, quantity=request.quantity,
-                                           occupying=occupying, now=now):
-        raise _refusal(resource, rules, request, reasons, now)
-    booking = new_booking(user, resource, rules, request)
-    db.session.add(booking)
-    commit_booking(request.period)
+    resource = lock_findable(user, request.resource_id)
+    wanted = ([request.period], request.quantity)
+    if not checks.judge(user, resource, *wanted, now=now)[0].ok:
+        refused = checks.judge(user, resource, *wanted, now=now, search_days=ALTERNATIVES_DAYS)
+        checks.require(user, resource, refused)
+    change = Change(Action.BOOKING_CREATED, user, resource)
+    booking = changes.place(change, resource.rules(), request.period,
+                            quantity=request.quantity, title=request.title)
+    change.commit()
     return booking
 
 
-def check_may_book(user: User, resource: Resource, quantity: int) -> None:
-    """Refuse unknown, deactivated or unshared resources and impossible quantities."""
-    if not resource.is_active:
-        raise NotFound(_l("No such resource."))
-    if not may_book(user, resource):
-        raise NotAllowed(_l("Your organisation cannot book this resource."))
-    if quantity > resource.capacity:
-        raise InvalidInput({"quantity": _l("This resource has %(n)d places.",
-                                           n=resource.capacity)})
+def move_booking(user: User, booking_id: int, start: datetime, end: datetime, *,
+                 now: datetime | None = None) -> Booking:
+    """Give one booking (alone or a date of a series) another time, checked like a new one.
+
+    On a resource that needs approval, a time changed by anyone but the owner's admins goes
+    back to pending: the owner decides again.
+    """
+    now = now or utcnow()
+    if errors := request_errors(start, end, 1, None, now=now):
+        raise InvalidInput(errors)
+    booking = changeable_booking(user, booking_id)
+    return with_retries(lambda: _move_locked(user, booking.resource_id, booking.id,
+                                             Interval(start, end), now))
 
 
-def new_booking(user: User, resource: Resource, rules: BookingRules,
-                request: BookingRequest) -> Booking:
-    """A booking row for an accepted request; the caller adds and commits it."""
-    occupied = rules.occupied(request.period)
-    needs_approval = resource.approval_required and not can_manage_resource(user, resource)
-    resource.longest_occupied_minutes = max(resource.longest_occupied_minutes,
-                                            _minutes(occupied.duration))
-    return Booking(resource=resource, user=user, organisation_id=user.organisation_id,
-                   title=request.title.strip(), start_at=request.start, end_at=request.end,
-                   occupied_start_at=occupied.start, occupied_end_at=occupied.end,
-                   quantity=request.quantity, exclusive=resource.capacity == 1,
-                   status=BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED,
-                   **request.extra)
-
-
-def commit_booking(period: Interval) -> None:
-    """Commit; the database's own no-overlap guarantee becomes a normal conflict."""
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        if is_exclusion_violation(exc):
-            raise Conflict([Reason(scheduling.CONFLICT, (period,))]) from exc
-        raise
-
-
-def _refusal(resource: Resource, rules: BookingRules, request: BookingRequest,
-             reasons: list[Reason], now: datetime) -> Conflict:
-    alternatives = find_alternatives(resource, rules, request.period, request.quantity, now)
-    db.session.rollback()
-    return Conflict(reasons, alternatives)
-
-
-def find_alternatives(resource: Resource, rules: BookingRules, period: Interval, quantity: int,
-                      now: datetime) -> list[Interval]:
-    """The nearest free times of the same length, a few before and after."""
-    around = Interval(period.start - ALTERNATIVES_SEARCH, period.end + ALTERNATIVES_SEARCH)
-    occupying = occupancies(resource, around.widened(
-        timedelta(minutes=rules.buffer_before_minutes), timedelta(minutes=rules.buffer_after_minutes)))
-    return scheduling.find_alternatives(rules, period, quantity=quantity, occupying=occupying,
-                                        now=now, search_days=ALTERNATIVES_SEARCH.days)
-
-
-def occupancies(resource: Resource, span: Interval, *, excluding: int | None = None
-                ) -> list[Occupancy]:
-    """What occupies the resource during *span*, read with a bounded index range."""
-    stmt = _occupying_query(resource, span, Booking.id, Booking.occupied_start_at,
-                            Booking.occupied_end_at, Booking.quantity)
-    if excluding is not None:
-        stmt = stmt.where(Booking.id != excluding)
-    return [Occupancy(Interval(start, end), quantity, booking_id)
-            for booking_id, start, end, quantity in db.session.execute(stmt)]
-
-
-def occupying_bookings(resource: Resource, span: Interval) -> list[Booking]:
-    """The pending and confirmed bookings that take the resource during *span*."""
-    stmt = _occupying_query(resource, span, Booking).order_by(Booking.start_at)
-    return list(db.session.scalars(stmt))
-
-
-def _occupying_query(resource: Resource, span: Interval, *columns) -> sa.Select:
-    # start < span.end AND end > span.start alone can use only half of the index: every
-    # earlier booking would be read. No booking occupies longer than the longest ever made,
-    # so starts before span.start minus that length cannot reach into the span.
-    lookback = timedelta(minutes=resource.longest_occupied_minutes)
-    return sa.select(*columns).where(
-        Booking.resource_id == resource.id,
-        Booking.occupied_start_at >= span.start - lookback,
-        Booking.occupied_start_at < span.end,
-        Booking.occupied_end_at > span.start,
-        Booking.status.in_(OCCUPYING_STATUSES),
-    )
-
-
-def get_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(_l("No such booking."))
+def _move_locked(user: User, resource_id: int, booking_id: int, period: Interval,
+                 now: datetime) -> Booking:
+    resource = lock_resource(resource_id)
+    booking = get_booking(booking_id)
+    if not booking.occupies:
+        raise StateConflict(_l("Only a pending or confirmed booking can be moved."))
+    wanted = ([period], booking.quantity)
+    options = {"now": now, "excluding": frozenset({booking.id})}
+    if not checks.judge(booking.user, resource, *wanted, **options)[0].ok:
+        refused = checks.judge(booking.user, resource, *wanted, **options,
+                               search_days=ALTERNATIVES_DAYS)
+        checks.require(user, resource, refused)
+    change = Change(Action.BOOKING_MOVED, user, resource, series=booking.series)
+    changes.retime(change, booking, resource.rules(), period)
+    change.commit()
     return booking
 
 
 def cancel_booking(user: User, booking_id: int) -> Booking:
     """Cancel a pending or confirmed booking; its time is free again at once."""
-    booking = get_booking(booking_id)
-    if not can_cancel(user, booking):
-        raise NotAllowed(_l("Only the booker or the resource's organisation can cancel this."))
+    booking = changeable_booking(user, booking_id)
     if not booking.occupies:
         raise StateConflict(_l("This booking is already %(status)s.",
                                status=status_label(booking.status)))
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = utcnow()
-    booking.cancelled_by_id = user.id
-    booking.sequence += 1
-    db.session.commit()
+    change = Change(Action.BOOKING_CANCELLED, user, booking.resource, series=booking.series)
+    changes.cancel(change, booking)
+    change.commit()
     return booking
 
 
 def approve_booking(user: User, booking_id: int, *, now: datetime | None = None) -> Booking:
-    """Confirm a pending booking after checking the rules again."""
+    """Confirm a pending booking after checking the rules and the booker's access again."""
     now = now or utcnow()
-    booking = get_booking(booking_id)
-    _check_decidable(user, booking)
-    return with_retries(lambda: _approve_locked(user, booking.id, now))
+    booking = _decidable(user, booking_id)
+    return with_retries(lambda: _approve_locked(user, booking.resource_id, booking.id, now))
 
 
-def _approve_locked(user: User, booking_id: int, now: datetime) -> Booking:
-    resource = lock_resource(get_booking(booking_id).resource_id)
-    booking = get_booking(booking_id)
-    _check_decidable(user, booking)
+def _approve_locked(user: User, resource_id: int, booking_id: int, now: datetime) -> Booking:
+    resource = lock_resource(resource_id)
+    booking = _decidable(user, booking_id)
     if booking.end_at <= now:
         raise StateConflict(_l("This request is for a time that has passed."))
-    rules = resource.rules()
-    occupying = occupancies(resource, rules.occupied(booking.period), excluding=booking.id)
-    # Notice and horizon are the booker's duties, judged when the request was made.
-    reasons = scheduling.check_booking(rules, booking.period, quantity=booking.quantity,
-                                       occupying=occupying, now=booking.created_at)
-    if reasons:
-        db.session.rollback()
-        raise Conflict(reasons)
-    _decide(user, booking, BookingStatus.CONFIRMED, "")
-    commit_booking(booking.period)
+    # Notice and horizon bound the booker, and were judged when the time was asked for.
+    verdicts = checks.judge(booking.user, resource, [booking.period], booking.quantity,
+                            now=None, excluding=frozenset({booking.id}))
+    checks.require(user, resource, verdicts)
+    change = Change(Action.BOOKING_APPROVED, user, resource, series=booking.series)
+    changes.decide(change, booking, BookingStatus.CONFIRMED)
+    change.commit()
     return booking
 
 
 def reject_booking(user: User, booking_id: int, reason: str = "") -> Booking:
     """Turn a request down, with a reason the booker will see."""
-    booking = get_booking(booking_id)
-    _check_decidable(user, booking)
-    if len(reason) > 500:
-        raise InvalidInput({"reason": _l("Use at most %(n)d characters.", n=500)})
-    _decide(user, booking, BookingStatus.REJECTED, reason.strip())
-    db.session.commit()
+    booking = _decidable(user, booking_id)
+    check_reason(reason)
+    change = Change(Action.BOOKING_REJECTED, user, booking.resource, series=booking.series,
+                    reason=reason.strip())
+    changes.decide(change, booking, BookingStatus.REJECTED, reason)
+    change.commit()
     return booking
 
 
-def _check_decidable(user: User, booking: Booking) -> None:
+def check_reason(reason: str) -> None:
+    """A rejection's reason is short enough for the booker to read."""
+    if len(reason) > limits.DECISION_REASON_LENGTH:
+        raise InvalidInput({"reason": _l("Use at most %(n)d characters.",
+                                         n=limits.DECISION_REASON_LENGTH)})
+
+
+def get_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id) if 0 < booking_id <= limits.MAX_ID else None
+    if booking is None:
+        raise NotFound(_l("No such booking."))
+    return booking
+
+
+def visible_booking(user: User, booking_id: int) -> Booking:
+    """The booking, if it exists for the person (permissions.can_see_booking); else 404."""
+    booking = get_booking(booking_id)
+    if not can_see_booking(user, booking):
+        raise NotFound(_l("No such booking."))
+    return booking
+
+
+def changeable_booking(user: User, booking_id: int) -> Booking:
+    """A booking the person may cancel or move: the booker, or the owner's admins."""
+    booking = visible_booking(user, booking_id)
+    if not can_change(user, booking):
+        raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
+    return booking
+
+
+def _decidable(user: User, booking_id: int) -> Booking:
+    booking = visible_booking(user, booking_id)
     if not can_decide(user, booking):
         raise NotAllowed(_l("Only the resource's organisation can decide on this request."))
     if booking.status is not BookingStatus.PENDING:
         raise StateConflict(_l("This booking is already %(status)s.",
                                status=status_label(booking.status)))
-
-
-def _decide(user: User, booking: Booking, status: BookingStatus, reason: str) -> None:
-    booking.status = status
-    booking.decided_by_id = user.id
-    booking.decided_at = utcnow()
-    booking.decision_reason = reason
-    booking.sequence += 1
+    return booking
 
 
 def status_label(status: BookingStatus) -> str:
     return str({BookingStatus.PENDING: _l("pending"), BookingStatus.CONFIRMED: _l("confirmed"),
                 BookingStatus.REJECTED: _l("rejected"),
                 BookingStatus.CANCELLED: _l("cancelled")}[status])
-
-
-def _minutes(delta: timedelta) -> int:
-    return -(-int(delta.total_seconds()) // 60)

@@ -18,15 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.calendar_grid import BookingRecord, lookahead
-from booking.exceptions import NotAllowed, NotFound
+from booking.exceptions import NotFound
 from booking.extensions import db
-from booking.models import (OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind,
-                            User, resource_allowed_organisation)
-from booking.permissions import can_manage_resource, can_see_details, may_book
+from booking.limits import MAX_ID
+from booking.models import OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind, User
+from booking.permissions import can_find, can_see_details, findable, offered
 from booking.scheduling import BookingRules, Interval, Occupancy
-
-MAX_TEXT_FILTER = 100
-MAX_ID = 2**31 - 1  # an INTEGER primary key on PostgreSQL; SQLite overflows at 2**63
+from booking.services.resources import matching
 
 
 @dataclass(frozen=True)
@@ -47,15 +45,13 @@ class TimelineFilters:
 
 
 def load_resource(user: User, resource_id: int) -> Resource:
-    """A resource with its rules loaded, if the person may see its calendar."""
+    """A resource with its rules loaded, if the person may find it (else 404)."""
     if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
         raise NotFound(_l("No such resource."))
     stmt = sa.select(Resource).where(Resource.id == resource_id).options(*_resource_loads())
     resource = db.session.scalars(stmt).first()
-    if resource is None or not (resource.is_active or can_manage_resource(user, resource)):
+    if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
-    if not (may_book(user, resource) or can_manage_resource(user, resource)):
-        raise NotAllowed(_l("This resource is not shared with your organisation."))
     return resource
 
 
@@ -75,29 +71,20 @@ def timeline(user: User, span: Interval, filters: TimelineFilters, *, page: int 
 
 
 def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
-    """Active resources shared with the person's organisation, narrowed by the filters."""
-    stmt = sa.select(Resource).where(Resource.is_active)
-    if not user.is_platform_admin:
-        shared = sa.exists().where(
-            resource_allowed_organisation.c.resource_id == Resource.id,
-            resource_allowed_organisation.c.organisation_id == user.organisation_id)
-        stmt = stmt.where(sa.or_(Resource.open_to_all,
-                                 Resource.organisation_id == user.organisation_id, shared))
+    """Offered resources the person may find, narrowed by the filters."""
+    stmt = sa.select(Resource).where(findable(user), offered())
     if filters.kind is not None:
         stmt = stmt.where(Resource.kind == filters.kind)
     if filters.organisation_id is not None:
         stmt = stmt.where(Resource.organisation_id == filters.organisation_id)
-    if text := filters.text.strip()[:MAX_TEXT_FILTER]:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
-            Resource.name, Resource.location, Resource.description))))
-    return stmt
+    return stmt.where(*matching(filters.text))
 
 
-def offering_organisations() -> list[Organisation]:
-    """Organisations that offer at least one active resource, for the timeline's filter."""
-    offers = sa.exists().where(Resource.organisation_id == Organisation.id, Resource.is_active)
-    stmt = sa.select(Organisation).where(Organisation.is_active, offers)
+def offering_organisations(user: User) -> list[Organisation]:
+    """Organisations offering a resource the person may find, for the timeline's filter."""
+    offers = sa.exists().where(Resource.organisation_id == Organisation.id, findable(user),
+                               offered())
+    stmt = sa.select(Organisation).where(offers)
     return list(db.session.scalars(stmt.order_by(Organisation.name)))
 
 

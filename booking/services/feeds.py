@@ -21,9 +21,9 @@ from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import (OCCUPYING_STATUSES, Booking, BookingStatus, CalendarFeed,
                             FeedScope, Resource, User, hash_secret, new_secret)
-from booking.permissions import can_see_details
-from booking.services.bookings import MAX_LENGTH
-from booking.services.resources import is_visible, search_resources
+from booking.limits import MAX_BOOKING_LENGTH, MAX_ID
+from booking.permissions import can_find, can_see_details
+from booking.services.resources import search_resources
 
 #: The documented window: what calendar programs get (docs/calendar-feeds.md).
 WINDOW_BACK = timedelta(days=90)
@@ -33,7 +33,6 @@ CANCELLED_GRACE = timedelta(days=14)
 MAX_FEEDS_PER_USER = 50
 # new_secret() gives 43 URL-safe characters; anything else is not worth a database lookup.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-_MAX_ID = 2**31 - 1
 # Messages go into InvalidInput as lists: it splits any non-str value, a lazy string included.
 
 
@@ -159,14 +158,14 @@ def feed_params(feed: CalendarFeed, now: datetime) -> dict | None:
         who = user.id
     elif feed.scope is FeedScope.ORGANISATION:
         who = user.organisation_id
-    elif feed.resource is not None and is_visible(user, feed.resource):
+    elif feed.resource is not None and can_find(user, feed.resource):
         who = feed.resource.id
     else:
         return None
     start, end = feed_window(now)
-    # No booking is longer than MAX_LENGTH: "earliest" bounds the index range read.
+    # No booking is longer than MAX_BOOKING_LENGTH: "earliest" bounds the index range read.
     return {"who": who, "start": start, "end": end,
-            "earliest": start - MAX_LENGTH, "grace": now - CANCELLED_GRACE}
+            "earliest": start - MAX_BOOKING_LENGTH, "grace": now - CANCELLED_GRACE}
 
 
 def in_feed(scope: FeedScope) -> tuple:
@@ -212,7 +211,7 @@ def _valid_scope(user: User, scope: str, resource_id: int | None
             raise InvalidInput({"resource_id": [_l("Only a resource's calendar has a resource.")]})
         return scope, None
     resource = db.session.get(Resource, resource_id) if _is_id(resource_id) else None
-    if resource is None or not is_visible(user, resource):
+    if resource is None or not can_find(user, resource):
         raise InvalidInput({"resource_id": [_l("Choose a resource you can see.")]})
     return scope, resource
 
@@ -225,4 +224,4 @@ def _own_feed(user: User, feed_id: int) -> CalendarFeed:
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

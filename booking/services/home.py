@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, BookingSeries, BookingStatus, Resource, User
+from booking.permissions import managed
 
 SHOWN = 5  # rows per list; each list links to its full page
 
@@ -45,9 +46,7 @@ def home(user: User, *, now: datetime) -> Home:
                           .order_by(Booking.start_at, Booking.id), limit=None)
     if user.is_org_admin:
         waiting = sa.select(Booking).join(Booking.resource).where(
-            Booking.status == BookingStatus.PENDING, Booking.end_at > now)
-        if not user.is_platform_admin:
-            waiting = waiting.where(Resource.organisation_id == user.organisation_id)
+            Booking.status == BookingStatus.PENDING, Booking.end_at > now, managed(user))
         page.to_decide = _first(waiting.order_by(Booking.created_at, Booking.id))
         page.to_decide_total = _count(waiting)
     page.series = my_series(user, now=now)

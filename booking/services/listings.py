@@ -9,11 +9,11 @@ from sqlalchemy.orm import joinedload
 
 from booking import scheduling
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, Resource, User
+from booking.limits import PAGE_SIZE
+from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+from booking.permissions import is_shared_with, managed
 from booking.scheduling import Interval, Slot
-from booking.services.bookings import occupancies
-
-PAGE_SIZE = 50
+from booking.services.checks import occupancies
 
 
 def _with_relations(stmt: sa.Select) -> sa.Select:
@@ -31,10 +31,8 @@ def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_
 def pending_requests(admin: User) -> list[Booking]:
     """Requests awaiting a decision on resources the person manages, oldest first."""
     stmt = (sa.select(Booking).join(Booking.resource)
-            .where(Booking.status == BookingStatus.PENDING)
+            .where(Booking.status == BookingStatus.PENDING, managed(admin))
             .order_by(Booking.created_at, Booking.id))
-    if not admin.is_platform_admin:
-        stmt = stmt.where(Resource.organisation_id == admin.organisation_id)
     return list(db.session.scalars(_with_relations(stmt)))
 
 
@@ -64,3 +62,18 @@ def upcoming_free_slots(resource: Resource, *, now: datetime, days: int = 7) -> 
     rules = resource.rules()
     occupying = occupancies(resource, rules.occupied(span))
     return scheduling.free_slots(rules, span, occupying=occupying, now=now)
+
+
+def kept_without_access(resource: Resource, *, now: datetime) -> list[Booking]:
+    """Bookings to come by people who could not book the resource now: they stand as made.
+
+    Sharing changes and suspensions never cancel what was agreed; the owner sees the list
+    on the resource's page and may cancel any of them.
+    """
+    stmt = (sa.select(Booking).where(Booking.resource_id == resource.id,
+                                     Booking.status.in_(OCCUPYING_STATUSES),
+                                     Booking.end_at > now)
+            .options(joinedload(Booking.user), joinedload(Booking.organisation))
+            .order_by(Booking.start_at, Booking.id))
+    return [b for b in db.session.scalars(stmt)
+            if not (b.user.is_active and is_shared_with(b.user, resource))]

@@ -18,7 +18,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.exceptions import Conflict, NotFound
 from booking.extensions import SQLITE_BEGIN_OPTION, db
-from booking.models import Resource
+from booking.limits import MAX_ID
+from booking.models import Resource, User
+from booking.permissions import can_find
 
 T = TypeVar("T")
 
@@ -45,12 +47,23 @@ def begin_write() -> None:
 
 def lock_resource(resource_id: int) -> Resource:
     """Begin a write transaction holding the resource's lock, and return the resource."""
+    if not 0 < resource_id <= MAX_ID:
+        raise NotFound(_l("No such resource."))
     begin_write()
     stmt = sa.select(Resource).where(Resource.id == resource_id)
     if not _is_sqlite():
         stmt = stmt.with_for_update()
     resource = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if resource is None:
+        db.session.rollback()
+        raise NotFound(_l("No such resource."))
+    return resource
+
+
+def lock_findable(user: User, resource_id: int) -> Resource:
+    """Like lock_resource, for a resource the person may find (permissions.can_find)."""
+    resource = lock_resource(resource_id)
+    if not can_find(user, resource):
         db.session.rollback()
         raise NotFound(_l("No such resource."))
     return resource

@@ -8,15 +8,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from booking import events
+from booking.events import Action, OrganisationChanged
 from booking.exceptions import InvalidInput, NotAllowed, NotFound
 from booking.extensions import db
+from booking.limits import EMAIL_LENGTH, MAX_ID, NAME_LENGTH
 from booking.models import Organisation, OrganisationKind, Resource, Role, User
 from booking.permissions import can_manage_organisation
 from booking.services import accounts
-from booking.services.resources import MAX_ID, has_control_characters
-
-MAX_NAME = 200
-MAX_EMAIL = 254
+from booking.services.resource_input import has_control_characters
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def _organisation_errors(name, kind) -> dict[str, list]:
         errors["name"] = [_l("Give a name.")]
     elif has_control_characters(name):
         errors["name"] = [_l("Remove the invisible control characters.")]
-    elif len(name.strip()) > MAX_NAME:
-        errors["name"] = [_l("Use at most %(n)d characters.", n=MAX_NAME)]
+    elif len(name.strip()) > NAME_LENGTH:
+        errors["name"] = [_l("Use at most %(n)d characters.", n=NAME_LENGTH)]
     elif accounts.find_organisation_by_name(name):
         errors["name"] = [_l("An organisation with this name already exists.")]
     if not isinstance(kind, str) or kind not in set(OrganisationKind):
@@ -93,7 +93,7 @@ def _person_errors(name, email, password, organisation_name, *,
     errors = {}
     if problem := accounts.name_problem(name):
         errors[name_key] = [problem]
-    if (not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL
+    if (not isinstance(email, str) or "@" not in email or len(email) > EMAIL_LENGTH
             or has_control_characters(email)):
         errors[email_key] = [_l("Give an e-mail address.")]
     elif accounts.find_user_by_email(email):
@@ -105,15 +105,25 @@ def _person_errors(name, email, password, organisation_name, *,
 
 
 def set_organisation_active(actor: User, organisation_id: int, active: bool) -> Organisation:
-    """Suspend or readmit an organisation; its people cannot sign in while it is suspended."""
+    """Suspend or readmit an organisation.
+
+    While it is suspended its people cannot sign in (so they book nothing) and its resources
+    cannot be found or booked. Bookings already made, by it and on its resources, stay as
+    they are: readmitting it restores everything, and the other side may still cancel them.
+    """
     _require_platform_admin(actor)
     organisation = _get(organisation_id)
     if not active and organisation.id == actor.organisation_id:
         raise InvalidInput({"organisation": [_l("You cannot deactivate your own organisation.")]})
-    if not active:
-        accounts.keep_a_platform_admin(without_organisation=organisation.id,
-                                       field="organisation")
-    organisation.is_active = bool(active)
+    if organisation.is_active != bool(active):
+        if not active:
+            accounts.keep_a_platform_admin(without_organisation=organisation.id,
+                                           field="organisation")
+        organisation.is_active = bool(active)
+        db.session.flush()
+        events.publish(OrganisationChanged(Action.ORGANISATION_READMITTED if active
+                                           else Action.ORGANISATION_SUSPENDED, actor,
+                                           organisation))
     db.session.commit()
     return organisation
 

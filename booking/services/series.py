@@ -2,32 +2,33 @@
 
 A series is stored as one BookingSeries row (the pattern) and one Booking row per occurrence,
 so each date keeps its own state: cancelling or moving one date is an ordinary change of that
-booking, and editing the series never touches dates that were cancelled or moved.
+booking (services.bookings), and editing the series never touches dates that were cancelled
+or moved. Every date is checked through services.checks and changed through services.changes,
+like a single booking; a change to many dates is one transaction and one event.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
 
-from booking import scheduling
+from booking import limits, scheduling
 from booking.db_types import utcnow
-from booking.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from booking.events import Action
+from booking.exceptions import InvalidInput, NotAllowed, NotFound, StateConflict
 from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
-from booking.permissions import can_cancel, can_manage_resource
-from booking.scheduling import (BookingRules, Interval, Occupancy, Reason, Recurrence,
-                                RecurrenceTooLong)
-from booking.services.bookings import (MAX_TITLE_LENGTH, BookingRequest, check_may_book,
-                                       commit_booking, occupancies, request_errors)
-from booking.services.locking import lock_resource, with_retries
+from booking.permissions import can_find, can_manage_resource, can_see_details
+from booking.scheduling import Interval, Recurrence, RecurrenceTooLong, Verdict
+from booking.services import changes, checks, clashes
+from booking.services.bookings import BookingRequest, check_reason, request_errors
+from booking.services.changes import Change
+from booking.services.locking import lock_findable, lock_resource, with_retries
 from booking.timezones import to_zone
 
-# Alternatives are searched near each clashing date, for at most this many dates.
-MAX_DATES_WITH_ALTERNATIVES = 50
+# Alternatives for a refused date are looked for this many days around it.
 ALTERNATIVE_SEARCH_DAYS = 2
 
 
@@ -39,31 +40,6 @@ class SeriesRequest:
     skip_closures: bool = False    # leave out dates the resource is closed, without asking
 
 
-@dataclass
-class OccurrenceVerdict:
-    period: Interval
-    reasons: list[Reason] = field(default_factory=list)
-    alternatives: list[Interval] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.reasons
-
-    @property
-    def closed_only(self) -> bool:
-        return bool(self.reasons) and all(r.code == scheduling.CLOSED for r in self.reasons)
-
-
-class SeriesConflict(Conflict):
-    """Some dates cannot be booked; `verdicts` says which and why."""
-
-    def __init__(self, verdicts: list[OccurrenceVerdict]) -> None:
-        refused = [v for v in verdicts if not v.ok]
-        super().__init__([r for v in refused for r in v.reasons],
-                         message=str(_l("%(n)d of the dates cannot be booked.", n=len(refused))))
-        self.verdicts = verdicts
-
-
 def expand(request: SeriesRequest, resource: Resource) -> list[Interval]:
     """The series' dates in the resource's zone, or a 422 saying why it is not a valid series."""
     try:
@@ -71,7 +47,7 @@ def expand(request: SeriesRequest, resource: Resource) -> list[Interval]:
     except RecurrenceTooLong:
         raise InvalidInput({"repeat": _l(
             "A series may have at most %(n)d dates and reach at most two years ahead.",
-            n=scheduling.MAX_OCCURRENCES)}) from None
+            n=limits.SERIES_MAX_DATES)}) from None
     except ValueError as exc:
         raise InvalidInput({"repeat": str(exc)}) from None
     if not periods:
@@ -79,109 +55,54 @@ def expand(request: SeriesRequest, resource: Resource) -> list[Interval]:
     return periods
 
 
-def _validated(user: User, request: SeriesRequest, now: datetime) -> None:
-    first = request.first
-    if errors := request_errors(first.start, first.end, first.quantity, first.title, now=now):
-        raise InvalidInput(errors)
-
-
-def judge(resource: Resource, rules: BookingRules, periods: list[Interval], quantity: int,
-          now: datetime, *, with_alternatives: bool,
-          excluding: frozenset[int] = frozenset()) -> list[OccurrenceVerdict]:
-    """Check every date against every rule with one read of what occupies the resource.
-
-    *periods* are in time order; bookings in *excluding* (those being re-timed) are ignored.
-    """
-    whole = rules.occupied(Interval(periods[0].start, periods[-1].end))
-    search = timedelta(days=ALTERNATIVE_SEARCH_DAYS if with_alternatives else 0)
-    taken = sorted((o for o in occupancies(resource, Interval(whole.start - search,
-                                                              whole.end + search))
-                    if o.booking_id not in excluding),
-                   key=lambda o: o.period.start)
-    # The series' own dates join `taken` as they are accepted; a daylight-saving night can
-    # make one of them an hour longer than the first.
-    lookback = max(timedelta(minutes=resource.longest_occupied_minutes),
-                   rules.occupied(periods[0]).duration + timedelta(hours=1))
-    verdicts = []
-    for period in periods:
-        occupied = rules.occupied(period)
-        nearby = _near(taken, Interval(occupied.start - lookback, occupied.end))
-        verdict = OccurrenceVerdict(period, scheduling.check_booking(
-            rules, period, quantity=quantity, occupying=nearby, now=now))
-        if verdict.ok:
-            # Later dates of the same series must not clash with this one either.
-            taken.insert(bisect_left(taken, occupied.start, key=lambda o: o.period.start),
-                         Occupancy(occupied, quantity))
-        verdicts.append(verdict)
-    if with_alternatives:
-        _add_alternatives(rules, verdicts, taken, quantity, now)
-    return verdicts
-
-
-def _near(taken: list[Occupancy], span: Interval) -> list[Occupancy]:
-    low = bisect_left(taken, span.start, key=lambda o: o.period.start)
-    high = bisect_left(taken, span.end, key=lambda o: o.period.start)
-    return taken[low:high]
-
-
-def _add_alternatives(rules: BookingRules, verdicts: list[OccurrenceVerdict],
-                      taken: list[Occupancy], quantity: int, now: datetime) -> None:
-    refused = [v for v in verdicts if not v.ok and not v.closed_only]
-    for verdict in refused[:MAX_DATES_WITH_ALTERNATIVES]:
-        verdict.alternatives = scheduling.find_alternatives(
-            rules, verdict.period, quantity=quantity, occupying=taken, now=now, before=1, after=2,
-            search_days=ALTERNATIVE_SEARCH_DAYS)
-
-
 def preview_series(user: User, request: SeriesRequest, *,
-                   now: datetime | None = None) -> list[OccurrenceVerdict]:
+                   now: datetime | None = None) -> list[Verdict]:
     """Every date of the series with its verdict and, for clashes, nearby free times."""
     now = now or utcnow()
-    _validated(user, request, now)
+    _validate(request, now)
     resource = db.session.get(Resource, request.first.resource_id)
-    if resource is None:
+    if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
-    check_may_book(user, resource, request.first.quantity)
-    periods = expand(request, resource)
-    return judge(resource, resource.rules(), periods, request.first.quantity, now,
-                 with_alternatives=True)
+    return clashes.seen_by(user, checks.judge(
+        user, resource, expand(request, resource), request.first.quantity, now=now,
+        search_days=ALTERNATIVE_SEARCH_DAYS))
 
 
 def create_series(user: User, request: SeriesRequest, *, now: datetime | None = None
-                  ) -> tuple[BookingSeries, list[Booking], list[OccurrenceVerdict]]:
+                  ) -> tuple[BookingSeries, list[Booking], list[Verdict]]:
     """Book the series in one transaction: every date, or only the free ones if asked."""
     now = now or utcnow()
-    _validated(user, request, now)
+    _validate(request, now)
     return with_retries(lambda: _create_locked(user, request, now))
 
 
 def _create_locked(user: User, request: SeriesRequest, now: datetime):
-    resource = lock_resource(request.first.resource_id)
-    check_may_book(user, resource, request.first.quantity)
-    periods = expand(request, resource)
-    rules = resource.rules()
-    verdicts = judge(resource, rules, periods, request.first.quantity, now,
-                     with_alternatives=False)
+    resource = lock_findable(user, request.first.resource_id)
+    periods, quantity = expand(request, resource), request.first.quantity
+    verdicts = checks.judge(user, resource, periods, quantity, now=now)
     skipped = [v for v in verdicts if not v.ok and (
         request.skip_conflicts or (request.skip_closures and v.closed_only))]
-    refused = [v for v in verdicts if not v.ok and v not in skipped]
     accepted = [v for v in verdicts if v.ok]
-    if refused or not accepted:
+    if len(accepted) + len(skipped) < len(verdicts) or not accepted:
         # Only a refusal needs alternatives: judge again, this time looking around each date.
-        verdicts = judge(resource, rules, periods, request.first.quantity, now,
-                         with_alternatives=True)
-        db.session.rollback()
-        raise SeriesConflict(verdicts)
+        refused = checks.judge(user, resource, periods, quantity, now=now,
+                               search_days=ALTERNATIVE_SEARCH_DAYS)
+        checks.require(user, resource, refused, series=True)
+    skipped = clashes.seen_by(user, skipped)
     series = _new_series(user, resource, request)
-    bookings = [_occurrence(user, resource, rules, series, request.first, v.period)
-                for v in accepted]
     db.session.add(series)
-    db.session.add_all(bookings)
-    resource.longest_occupied_minutes = max(
-        resource.longest_occupied_minutes,
-        *(-(-int(rules.occupied(v.period).duration.total_seconds()) // 60) for v in accepted))
-    commit_booking(periods[0])
+    change = Change(Action.SERIES_CREATED, user, resource, series=series)
+    rules = resource.rules()
+    bookings = [changes.place(change, rules, v.period, quantity=quantity,
+                              title=request.first.title, series=series) for v in accepted]
+    change.commit()
     return series, bookings, skipped
+
+
+def _validate(request: SeriesRequest, now: datetime) -> None:
+    first = request.first
+    if errors := request_errors(first.start, first.end, first.quantity, first.title, now=now):
+        raise InvalidInput(errors)
 
 
 def _new_series(user: User, resource: Resource, request: SeriesRequest) -> BookingSeries:
@@ -196,90 +117,45 @@ def _new_series(user: User, resource: Resource, request: SeriesRequest) -> Booki
         quantity=request.first.quantity)
 
 
-def _occurrence(user: User, resource: Resource, rules: BookingRules, series: BookingSeries,
-                first: BookingRequest, period: Interval) -> Booking:
-    occupied = rules.occupied(period)
-    needs_approval = resource.approval_required and not can_manage_resource(user, resource)
-    return Booking(resource=resource, user=user, organisation_id=user.organisation_id,
-                   title=first.title.strip(), start_at=period.start, end_at=period.end,
-                   occupied_start_at=occupied.start, occupied_end_at=occupied.end,
-                   quantity=first.quantity, exclusive=resource.capacity == 1, series=series,
-                   original_start_at=period.start,
-                   status=BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED)
-
-
 def get_series(series_id: int) -> BookingSeries:
-    series = db.session.get(BookingSeries, series_id)
+    series = db.session.get(BookingSeries, series_id) if 0 < series_id <= limits.MAX_ID else None
     if series is None:
         raise NotFound(_l("No such series."))
     return series
 
 
-def cancel_series(user: User, series_id: int, *, from_booking_id: int | None = None) -> list[Booking]:
-    """Cancel the whole series, or one date and all that follow it."""
+def visible_series(user: User, series_id: int) -> BookingSeries:
+    """A series whose details the person may see (the booker's and the owner's people)."""
     series = get_series(series_id)
+    if not series.bookings or not can_see_details(user, series.bookings[0]):
+        raise NotFound(_l("No such series."))
+    return series
+
+
+def may_change(user: User, series: BookingSeries) -> bool:
+    """The booker, or the admins of the organisation that owns the resource."""
+    return user.is_active and (series.user_id == user.id
+                               or can_manage_resource(user, series.resource))
+
+
+def cancel_series(user: User, series_id: int, *,
+                  from_booking_id: int | None = None) -> list[Booking]:
+    """Cancel the whole series, or one date and all that follow it."""
+    series = _changeable(user, series_id)
     occurrences = [b for b in series.bookings if b.occupies]
     if from_booking_id is not None:
         pivot = next((b for b in series.bookings if b.id == from_booking_id), None)
         if pivot is None:
             raise NotFound(_l("That date is not part of this series."))
         occurrences = [b for b in occurrences if b.start_at >= pivot.start_at]
-    if not all(can_cancel(user, b) for b in occurrences) or not _may_handle(user, series):
-        raise NotAllowed(_l("Only the booker or the resource's organisation can cancel this."))
-    moment = utcnow()
+    if not occurrences:
+        return []
+    change = Change(Action.SERIES_CANCELLED, user, series.resource, series=series)
     for booking in occurrences:
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = moment
-        booking.cancelled_by_id = user.id
-        booking.sequence += 1
-    series.sequence += 1
-    db.session.commit()
+        changes.cancel(change, booking)
+    changes.series_changed(change)
+    change.commit()
     return occurrences
-
-
-def _may_handle(user: User, series: BookingSeries) -> bool:
-    return series.user_id == user.id or can_manage_resource(user, series.resource)
-
-
-def move_occurrence(user: User, booking_id: int, start: datetime, end: datetime, *,
-                    now: datetime | None = None) -> Booking:
-    """Move one date to another time; the rest of the series stays as it is."""
-    now = now or utcnow()
-    if errors := request_errors(start, end, 1, None, now=now):
-        raise InvalidInput(errors)
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(_l("No such booking."))
-    if booking.user_id != user.id and not can_cancel(user, booking):
-        raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
-    return with_retries(lambda: _move_locked(booking.resource_id, booking_id,
-                                             Interval(start, end), now))
-
-
-def _move_locked(resource_id: int, booking_id: int, period: Interval, now: datetime) -> Booking:
-    resource = lock_resource(resource_id)
-    booking = db.session.get(Booking, booking_id)
-    if not booking.occupies:
-        raise InvalidInput({"booking": _l("Only a pending or confirmed booking can be moved.")})
-    rules = resource.rules()
-    occupying = occupancies(resource, rules.occupied(period), excluding=booking.id)
-    if reasons := scheduling.check_booking(rules, period, quantity=booking.quantity,
-                                           occupying=occupying, now=now):
-        db.session.rollback()
-        raise Conflict(reasons)
-    occupied = rules.occupied(period)
-    booking.original_start_at = booking.original_start_at or booking.start_at
-    booking.start_at, booking.end_at = period.start, period.end
-    booking.occupied_start_at, booking.occupied_end_at = occupied.start, occupied.end
-    booking.sequence += 1
-    resource.longest_occupied_minutes = max(resource.longest_occupied_minutes,
-                                            int(occupied.duration.total_seconds() // 60) + 1)
-    commit_booking(period)
-    return booking
-
-
-def is_moved(booking: Booking) -> bool:
-    return booking.original_start_at is not None and booking.original_start_at != booking.start_at
 
 
 def update_series(user: User, series_id: int, *, title: str | None = None,
@@ -287,90 +163,115 @@ def update_series(user: User, series_id: int, *, title: str | None = None,
                   now: datetime | None = None) -> BookingSeries:
     """Change the purpose or the wall-clock time of the dates still to come.
 
-    Cancelled dates stay cancelled and moved dates keep their own time; all the
-    re-timed dates are checked again, and either all move or none does.
+    Cancelled dates stay cancelled and moved dates keep their own time; all the re-timed
+    dates are checked again like new ones, and either all move or none does. On a resource
+    that needs approval, dates re-timed by anyone but the owner's admins await it again.
     """
     now = now or utcnow()
-    series = get_series(series_id)
-    if not _may_handle(user, series):
-        raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
-    if title is not None and len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput({"title": _l("Use at most %(n)d characters.", n=MAX_TITLE_LENGTH)})
+    series = _changeable(user, series_id)
+    if title is not None and len(title) > limits.TITLE_LENGTH:
+        raise InvalidInput({"title": _l("Use at most %(n)d characters.", n=limits.TITLE_LENGTH)})
     if (start_time is None) != (end_time is None):
         raise InvalidInput({"start_time": _l("Give both the new start and end time.")})
     if start_time is not None and end_time <= start_time:
         raise InvalidInput({"end_time": _l("The end must be after the start.")})
-    return with_retries(lambda: _update_locked(series.id, title, start_time, end_time, now))
+    return with_retries(lambda: _update_locked(user, series.id, title, start_time, end_time,
+                                               now))
 
 
-def _update_locked(series_id, title, start_time, end_time, now) -> BookingSeries:
-    series = get_series(series_id)
-    resource = lock_resource(series.resource_id)
-    series = get_series(series_id)
-    rules = resource.rules()
-    upcoming = [b for b in series.bookings if b.occupies and b.end_at > now]
+def _update_locked(user, series_id, title, start_time, end_time, now) -> BookingSeries:
+    resource = lock_resource(get_series(series_id).resource_id)
+    series = _changeable(user, series_id)
+    upcoming = sorted((b for b in series.bookings if b.occupies and b.start_at > now),
+                      key=lambda b: b.start_at)
+    change = Change(Action.SERIES_CHANGED, user, resource, series=series)
     if start_time is not None:
-        _retime(resource, rules, [b for b in upcoming if not is_moved(b)], start_time, end_time, now)
-    for booking in upcoming:
-        if title is not None and booking.title != title.strip():
-            booking.title = title.strip()
-            booking.sequence += 1
+        _retime(change, series, [b for b in upcoming if not is_moved(b)], start_time,
+                end_time, now)
     if title is not None:
+        for booking in upcoming:
+            changes.retitle(change, booking, title)
         series.title = title.strip()
-    series.sequence += 1
-    commit_booking(Interval(series.first_start_at, series.first_end_at))
+    changes.series_changed(change)
+    change.commit()
     return series
 
 
-def _retime(resource, rules, bookings: list[Booking], start_time: time, end_time: time,
-            now: datetime) -> None:
+def _retime(change: Change, series: BookingSeries, bookings: list[Booking], start_time: time,
+            end_time: time, now: datetime) -> None:
     """Give each date the new wall-clock times, all of them checked with one read, or none."""
     if not bookings:
         return
-    bookings = sorted(bookings, key=lambda b: b.start_at)
+    resource, rules = change.resource, change.resource.rules()
     periods = [Interval(scheduling.at_local(day, start_time, rules.zone),
                         scheduling.at_local(day, end_time, rules.zone))
                for day in (to_zone(b.start_at, resource.timezone).date() for b in bookings)]
-    # A series' dates all take the same number of places.
-    verdicts = judge(resource, rules, periods, bookings[0].quantity, now,
-                     with_alternatives=False, excluding=frozenset(b.id for b in bookings))
-    if any(not v.ok for v in verdicts):
-        db.session.rollback()
-        raise SeriesConflict(verdicts)
+    verdicts = checks.judge(series.user, resource, periods, series.quantity, now=now,
+                            excluding=frozenset(b.id for b in bookings))
+    checks.require(change.actor, resource, verdicts, series=True)
     for booking, period in zip(bookings, periods):
-        occupied = rules.occupied(period)
-        booking.start_at, booking.end_at = period.start, period.end
-        booking.occupied_start_at, booking.occupied_end_at = occupied.start, occupied.end
-        booking.original_start_at = period.start
-        booking.sequence += 1
+        changes.retime(change, booking, rules, period, as_planned=True)
+
+
+def is_moved(booking: Booking) -> bool:
+    return booking.original_start_at is not None and booking.original_start_at != booking.start_at
 
 
 def approve_series(user: User, series_id: int, *, now: datetime | None = None) -> list[Booking]:
-    """Approve every pending date of a series at once, or none if any no longer fits."""
-    series = get_series(series_id)
+    """Approve every pending date still to come at once, or none if any no longer fits."""
+    now = now or utcnow()
+    series = _decidable(user, series_id)
+    return with_retries(lambda: _approve_locked(user, series.resource_id, series.id, now))
+
+
+def _approve_locked(user: User, resource_id: int, series_id: int, now: datetime):
+    resource = lock_resource(resource_id)
+    series = _decidable(user, series_id)
+    pending = _pending(series, now)
+    # Notice and horizon bound the booker, and were judged when the dates were asked for.
+    verdicts = checks.judge(series.user, resource, [b.period for b in pending], series.quantity,
+                            now=None, excluding=frozenset(b.id for b in pending))
+    checks.require(user, resource, verdicts, series=True)
+    change = Change(Action.SERIES_APPROVED, user, resource, series=series)
+    for booking in pending:
+        changes.decide(change, booking, BookingStatus.CONFIRMED)
+    change.commit()
+    return pending
+
+
+def reject_series(user: User, series_id: int, reason: str = "", *,
+                  now: datetime | None = None) -> list[Booking]:
+    """Turn down every pending date still to come, with one reason for them all."""
+    now = now or utcnow()
+    check_reason(reason)
+    series = _decidable(user, series_id)
+    pending = _pending(series, now)
+    change = Change(Action.SERIES_REJECTED, user, series.resource, series=series,
+                    reason=reason.strip())
+    for booking in pending:
+        changes.decide(change, booking, BookingStatus.REJECTED, reason)
+    change.commit()
+    return pending
+
+
+def _changeable(user: User, series_id: int) -> BookingSeries:
+    series = visible_series(user, series_id)
+    if not may_change(user, series):
+        raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
+    return series
+
+
+def _decidable(user: User, series_id: int) -> BookingSeries:
+    series = visible_series(user, series_id)
     if not can_manage_resource(user, series.resource):
         raise NotAllowed(_l("Only the resource's organisation can decide on this request."))
-    return with_retries(lambda: _approve_locked(user, series.id))
+    return series
 
 
-def _approve_locked(user: User, series_id: int) -> list[Booking]:
-    resource = lock_resource(get_series(series_id).resource_id)
-    pending = [b for b in get_series(series_id).bookings if b.status is BookingStatus.PENDING]
-    rules = resource.rules()
-    verdicts = []
-    for booking in pending:
-        others = occupancies(resource, rules.occupied(booking.period), excluding=booking.id)
-        # Notice and horizon are judged as when the request was made.
-        verdicts.append(OccurrenceVerdict(booking.period, scheduling.check_booking(
-            rules, booking.period, quantity=booking.quantity, occupying=others,
-            now=booking.created_at)))
-    if any(not v.ok for v in verdicts):
-        db.session.rollback()
-        raise SeriesConflict(verdicts)
-    moment = utcnow()
-    for booking in pending:
-        booking.status = BookingStatus.CONFIRMED
-        booking.decided_by_id, booking.decided_at = user.id, moment
-        booking.sequence += 1
-    db.session.commit()
+def _pending(series: BookingSeries, now: datetime) -> list[Booking]:
+    pending = sorted((b for b in series.bookings
+                      if b.status is BookingStatus.PENDING and b.end_at > now),
+                     key=lambda b: b.start_at)
+    if not pending:
+        raise StateConflict(_l("No date of this series awaits a decision."))
     return pending

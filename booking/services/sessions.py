@@ -19,10 +19,10 @@ from sqlalchemy.orm import joinedload
 
 from booking.db_types import utcnow
 from booking.extensions import db
+from booking.limits import MAX_ID
 from booking.models import LoginSession, User, hash_secret, new_secret
 
 _KEY = re.compile(r"([0-9]{1,10})\.([0-9]{1,10})\.([A-Za-z0-9_-]{43})")
-_MAX_INT = 2**31 - 1
 # Flask-Login's default, used when REMEMBER_COOKIE_DURATION is not configured.
 _REMEMBER_DEFAULT = timedelta(days=365)
 
@@ -88,6 +88,7 @@ def session_lifetime() -> timedelta:
 
 def _parse(key: str) -> tuple[int, int, str] | None:
     found = _KEY.fullmatch(key) if isinstance(key, str) else None
-    if found is None or int(found[1]) > _MAX_INT or int(found[2]) > _MAX_INT:
+    # Both numbers are INTEGER columns (the person's id, the session version), as ids are.
+    if found is None or int(found[1]) > MAX_ID or int(found[2]) > MAX_ID:
         return None
     return int(found[1]), int(found[2]), found[3]

@@ -10,18 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.db_types import utcnow
-from booking.exceptions import Conflict, InvalidInput, StateConflict
+from booking.exceptions import Conflict, InvalidInput, NotAllowed, StateConflict
 from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
 from booking.messages import Refused, describe, format_day, format_moment, format_span
 from booking.models import Booking, BookingStatus, Resource
-from booking.permissions import can_cancel, can_decide, can_see_details, may_book
+from booking.permissions import can_change, can_decide, can_see_details
 from booking.scheduling import Interval
 from booking.services import bookings as booking_service
 from booking.services import listings
-from booking.services.clashes import clashes
 from booking.timezones import local_to_utc, to_zone
 from booking.urls import is_safe_next, safe_next
-from booking.views.helpers import bookable_resource, get_or_404, show_field_errors
+from booking.views.helpers import bookable_resource, show_field_errors
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
@@ -68,7 +67,7 @@ def _refused(form: BookingForm, resource: Resource, exc: Conflict):
 
 def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> dict:
     """A refusal as plain data: sentences, and alternatives as local wall-clock times."""
-    refused = refusal_context(exc.reasons, resource, Interval(
+    refused = refusal_context(resource, Interval(
         local_to_utc(form.start.data, resource.timezone),
         local_to_utc(form.end.data, resource.timezone)))
     return {
@@ -84,10 +83,9 @@ def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> di
     }
 
 
-def refusal_context(reasons, resource: Resource, period: Interval) -> Refused:
-    """What the sentences of a refusal of *period* may name: the clashes, the buffers."""
-    return Refused(period, clashes(reasons, current_user), resource.buffer_before_minutes,
-                   resource.buffer_after_minutes)
+def refusal_context(resource: Resource, period: Interval) -> Refused:
+    """What the sentences of a refusal of *period* may name beyond its reasons: the buffers."""
+    return Refused(period, resource.buffer_before_minutes, resource.buffer_after_minutes)
 
 
 def _flash_created(booking: Booking) -> None:
@@ -103,13 +101,10 @@ def _flash_created(booking: Booking) -> None:
 @login_required
 def detail(booking_id: int):
     """One booking; another organisation's purpose shows only as busy."""
-    booking = get_or_404(Booking, booking_id)
-    if not (can_see_details(current_user, booking) or booking.resource.open_to_all
-            or may_book(current_user, booking.resource)):
-        abort(404)
+    booking = booking_service.visible_booking(current_user, booking_id)
     return render_template("bookings/detail.html", booking=booking,
                            may_see=can_see_details(current_user, booking),
-                           may_cancel=can_cancel(current_user, booking) and booking.occupies,
+                           may_cancel=can_change(current_user, booking) and booking.occupies,
                            may_decide=can_decide(current_user, booking)
                            and booking.status is BookingStatus.PENDING,
                            form=ConfirmForm(), reject_form=RejectForm())
@@ -119,9 +114,7 @@ def detail(booking_id: int):
 @login_required
 def cancel(booking_id: int):
     """Ask for confirmation, then cancel: the time is free again at once."""
-    booking = get_or_404(Booking, booking_id)
-    if not can_cancel(current_user, booking):
-        abort(403)
+    booking = booking_service.changeable_booking(current_user, booking_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -175,11 +168,10 @@ def approve(booking_id: int):
     try:
         booking = booking_service.approve_booking(current_user, booking_id)
     except Conflict as exc:
-        booking = booking_service.get_booking(booking_id)
-        reasons = " ".join(describe(r, booking.resource.timezone) for r in exc.reasons)
+        reasons = " ".join(describe(r, exc.zone) for r in exc.reasons)
         flash(_("It cannot be approved any more: %(reasons)s", reasons=reasons or exc.message),
               "error")
-    except StateConflict as exc:
+    except (StateConflict, NotAllowed) as exc:
         flash(str(exc.message), "error")
     else:
         flash(_("Approved: %(who)s, %(when)s.", who=booking.organisation.name,

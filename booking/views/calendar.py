@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -15,10 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking import calendar_grid as grid_model
+from booking import limits
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
 from booking.models import ResourceKind, User
-from booking.permissions import can_manage_resource
+from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import calendar as calendar_service
 from booking.timezones import is_valid_timezone
@@ -26,8 +28,6 @@ from booking.timezones import is_valid_timezone
 bp = Blueprint("calendar", __name__)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-EARLIEST_DATE = date(2000, 1, 1)
-YEARS_AHEAD = 10  # as far as the booking service accepts bookings
 MAX_PAGE = 10_000  # an OFFSET the databases accept, far beyond any real catalogue
 
 
@@ -76,10 +76,11 @@ def parse_page(zone: str, views: tuple[View, ...], default: View) -> Page:
             problems.append(_("“%(date)s” is not a date of the form YYYY-MM-DD; here is today.",
                               date=raw_date[:20]))
         else:
-            latest = today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
-            if not EARLIEST_DATE <= anchor <= latest:
+            earliest = limits.EARLIEST_MOMENT.date()
+            latest = limits.latest_booking_day(today)
+            if not earliest <= anchor <= latest:
                 problems.append(_("Pick a date between %(first)s and %(last)s; here is today.",
-                                  first=EARLIEST_DATE.isoformat(), last=latest.isoformat()))
+                                  first=earliest.isoformat(), last=latest.isoformat()))
                 anchor = today
     days = grid_model.days_of(view, anchor)
     return Page(view, anchor, today, zone, days, grid_model.span_of(days, zone), problems)
@@ -90,17 +91,20 @@ def view_names() -> dict[View, str]:
 
 
 class Links:
-    """URLs the grids link to; none to the booking pages until those exist."""
+    """URLs the grids link to: the booking form for free time, the booking page for a block."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, bookable: Iterable[int] = ()) -> None:
         self.next_url = next_url
-        self.can_book = "bookings.new" in current_app.view_functions
-        self.can_open = "bookings.detail" in current_app.view_functions
+        self.bookable = frozenset(bookable)  # the resources the person may book now
         self._bases: dict[int, str] = {}
+
+    @property
+    def can_book(self) -> bool:
+        return bool(self.bookable)
 
     def new(self, resource_id: int, proposal: Proposal | None) -> str | None:
         """The booking form, filled in with a free time (none for an ambiguous wall time)."""
-        if not self.can_book or proposal is None or proposal.ambiguous:
+        if resource_id not in self.bookable or proposal is None or proposal.ambiguous:
             return None
         base = self.form_action(resource_id)
         query = urlencode({"start": proposal.start_local, "end": proposal.end_local,
@@ -113,8 +117,8 @@ class Links:
             self._bases[resource_id] = url_for("bookings.new", resource_id=resource_id)
         return self._bases[resource_id]
 
-    def detail(self, booking_id: int) -> str | None:
-        return url_for("bookings.detail", booking_id=booking_id) if self.can_open else None
+    def detail(self, booking_id: int) -> str:
+        return url_for("bookings.detail", booking_id=booking_id)
 
 
 @bp.get("/resources/<int:resource_id>/calendar")
@@ -135,14 +139,12 @@ def resource(resource_id: int):
                                     rules=data.rules, occupying=data.occupying, now=now)
     here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
                    date=page.anchor.isoformat())
-    links = Links(here)
+    links = Links(here, [item.id] if can_book(person, item) else [])
     can_manage = can_manage_resource(person, item)
     return render_template(
         "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
         limits=grid_model.window_limits(data.rules, page.span, now),
-        resource_url=_url_if("resources.detail", resource_id=resource_id),
-        resources_url=_url_if("resources.index"),
         day_url=lambda day: url_for("calendar.resource", resource_id=resource_id, view="day",
                                     date=day.isoformat()),
         book=lambda proposal: links.new(item.id, proposal),
@@ -167,10 +169,11 @@ def timeline():
     query = {k: v for k, v in request.args.items() if k in ("kind", "organisation", "q") and v}
     here = url_for("calendar.timeline", view=page.view.value, date=page.anchor.isoformat(),
                    **query)
-    return render_template("calendar/timeline.html", page=page, line=line, links=Links(here),
+    links = Links(here, [f.resource.id for f in found if can_book(signed_in(), f.resource)])
+    return render_template("calendar/timeline.html", page=page, line=line, links=links,
                            filters=filters, query=query, number=number, has_more=has_more,
                            whole_day=whole_day,
-                           organisations=calendar_service.offering_organisations(),
+                           organisations=calendar_service.offering_organisations(signed_in()),
                            kinds=kind_names(), problems=page.problems + problems,
                            zone_label=zone_label(zone, page.span))
 
@@ -197,13 +200,6 @@ def mine():
         book=lambda proposal: None, open=lambda b: links.detail(b.id))
 
 
-def _url_if(endpoint: str, **values) -> str | None:
-    """A link to another area's page, once that page exists."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
-
-
 def parse_filters() -> tuple[calendar_service.TimelineFilters, list[str]]:
     """The timeline's kind, organisation and text filters; unusable ones are dropped."""
     problems = []
@@ -219,7 +215,7 @@ def parse_filters() -> tuple[calendar_service.TimelineFilters, list[str]]:
             organisation = int(raw)
         else:
             problems.append(_("That organisation is unknown; showing all."))
-    text = request.args.get("q", "")[:calendar_service.MAX_TEXT_FILTER]
+    text = request.args.get("q", "")[:limits.SEARCH_LENGTH]
     return calendar_service.TimelineFilters(kind, organisation, text), problems
 
 
@@ -269,7 +265,7 @@ def pop_refusal(resource_id: int) -> dict | None:
     quantity = refusal.get("quantity")
     return {"resource_id": resource_id, "messages": messages or [_("This time cannot be booked.")],
             "alternatives": alternatives, "labels": shown,
-            "title": str(refusal.get("title") or "")[:300],
+            "title": str(refusal.get("title") or "")[:limits.TITLE_LENGTH],
             "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1}
 
 

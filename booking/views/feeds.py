@@ -16,17 +16,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.routing import BuildError
 
 from booking import ical, ical_import, links
 from booking.db_types import utcnow
-from booking.exceptions import InvalidInput
+from booking.exceptions import BookingsWouldBreak, InvalidInput
+from booking.messages import describe_breach
 from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
 from booking.services import resources as resource_service
 from booking.services.feed_state import feed_state
-from booking.views.helpers import get_or_404, show_field_errors
+from booking.views.helpers import show_field_errors
 
 bp = Blueprint("feeds", __name__)
 
@@ -122,7 +122,7 @@ def booking_ics(booking_id: int):
 @login_required
 def import_closures(resource_id: int):
     """Org admins: every event of an .ics file (a school's holidays) becomes a closure."""
-    resource = get_or_404(Resource, resource_id)
+    resource = resource_service.get_resource(current_user, resource_id)
     if not can_manage_resource(current_user, resource):
         abort(403)
     form = ImportForm()
@@ -133,6 +133,8 @@ def import_closures(resource_id: int):
             added = resource_service.add_closures(current_user, resource.id, closures)
         except InvalidInput as exc:
             show_field_errors(form, exc)
+        except BookingsWouldBreak as exc:
+            form.form_errors.extend(describe_breach(b, exc.zone) for b in exc.breaches)
         else:
             flash(_import_message(added, len(closures)), "success")
             return redirect(_resource_page(resource))
@@ -152,10 +154,7 @@ def _render_feed(found: CalendarFeed, now: datetime, host: str, locale: str,
 
 def _booking_links():
     """A function giving each booking's page URL, built once rather than per booking."""
-    try:
-        sample = links.public_url("bookings.detail", booking_id=1)
-    except BuildError:
-        return lambda _booking: None
+    sample = links.public_url("bookings.detail", booking_id=1)
     prefix, _sep, suffix = sample.rpartition("/1")
     return lambda booking: f"{prefix}/{booking.id}{suffix}"
 
@@ -237,10 +236,7 @@ def _import_message(added: int, total: int) -> str:
 
 
 def _resource_page(resource: Resource) -> str:
-    try:
-        return url_for("resources.detail", resource_id=resource.id)
-    except BuildError:
-        return url_for("feeds.import_closures", resource_id=resource.id)
+    return url_for("resources.detail", resource_id=resource.id)
 
 
 class _FeedCache:

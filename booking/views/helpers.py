@@ -10,8 +10,9 @@ from flask_wtf import FlaskForm
 
 from booking.exceptions import InvalidInput
 from booking.extensions import db
+from booking.limits import MAX_ID
 from booking.models import Resource
-from booking.permissions import may_book
+from booking.permissions import can_book, can_find
 
 T = TypeVar("T")
 
@@ -36,12 +37,12 @@ def get_or_404(model: type[T], ident: int) -> T:
 
 
 def bookable_resource(raw_id: str | None) -> Resource:
-    """The active resource a form names, if the signed-in person may book it (else 404/403)."""
-    if not raw_id or not str(raw_id).isdigit() or int(raw_id) > 2**31 - 1:
+    """The resource a form names: 404 unless the person may find it, 403 unless book it."""
+    if not raw_id or not str(raw_id).isdigit() or int(raw_id) > MAX_ID:
         abort(404)
     resource = get_or_404(Resource, int(raw_id))
-    if not resource.is_active:
+    if not can_find(current_user, resource):
         abort(404)
-    if not may_book(current_user, resource):
+    if not can_book(current_user, resource):
         abort(403)
     return resource

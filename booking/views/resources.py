@@ -11,17 +11,16 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from booking.db_types import utcnow
-from booking.exceptions import InvalidInput
+from booking.exceptions import BookingsWouldBreak, InvalidInput
 from booking.forms.catalogue import (KIND_LABELS, ResourceForm, ResourceSearchForm,
                                      group_windows, resource_form_data)
-from booking.messages import format_minutes, format_span
+from booking.messages import describe_breach, format_minutes, format_span
 from booking.models import Resource
-from booking.permissions import can_manage_resource, may_book
+from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
-from booking.services import organisations
+from booking.services import listings, organisations
 from booking.services import resources as catalogue
 from booking.urls import safe_next
-from booking.views.helpers import get_or_404
 
 bp = Blueprint("resources", __name__, url_prefix="/resources")
 
@@ -62,11 +61,11 @@ def detail(resource_id: int):
     now = utcnow()
     closures = [(format_span(Interval(c.start_at, c.end_at), resource.timezone), c.reason)
                 for c in resource.closures if c.end_at > now]
+    can_manage = can_manage_resource(current_user, resource)
     return render_template(
         "resources/detail.html", resource=resource, rules=describe_rules(resource),
-        closures=closures, can_manage=can_manage_resource(current_user, resource),
-        may_book=may_book(current_user, resource),
-        has_calendar="calendar.resource" in current_app.view_functions)
+        closures=closures, can_manage=can_manage, may_book=can_book(current_user, resource),
+        kept=listings.kept_without_access(resource, now=now) if can_manage else [])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -95,20 +94,29 @@ def new():
 @login_required
 def edit(resource_id: int):
     """Change a resource, its opening hours, closures and who may book it."""
-    resource = get_or_404(Resource, resource_id)
+    resource = catalogue.get_resource(current_user, resource_id)
     if not can_manage_resource(current_user, resource):
         abort(403)
     form = ResourceForm(data=None if request.method == "POST" else resource_form_data(resource))
     form.setup(organisations.active_organisations(), choose_owner=False)
+    breaches = []
     if form.validate_on_submit():
         try:
             catalogue.update_resource(current_user, resource.id, form.to_data())
         except InvalidInput as exc:
             form.show_errors(exc)
+        except BookingsWouldBreak as exc:
+            breaches = describe_breaches(exc)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("resources.detail", resource_id=resource.id))
-    return render_template("resources/form.html", form=form, resource=resource)
+    return render_template("resources/form.html", form=form, resource=resource,
+                           breaches=breaches), 409 if breaches else 200
+
+
+def describe_breaches(exc: BookingsWouldBreak) -> list[tuple[int, str]]:
+    """Each booking the new rules would break, as its id and a sentence."""
+    return [(b.booking_id, describe_breach(b, exc.zone)) for b in exc.breaches]
 
 
 @bp.post("/<int:resource_id>/deactivate")

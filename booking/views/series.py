@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from booking.exceptions import Conflict, InvalidInput
-from booking.models import Booking, BookingStatus, Resource
-from booking.forms.bookings import ConfirmForm
+from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict, StateConflict
+from booking.forms.bookings import ConfirmForm, RejectForm
 from booking.forms.series import SeriesEditForm, SeriesForm
 from booking.messages import describe
-from booking.permissions import can_manage_resource, can_see_details
+from booking.models import Booking, BookingStatus, Resource
+from booking.permissions import can_manage_resource
 from booking.services import series as series_service
 from booking.services.bookings import BookingRequest
-from booking.services.series import SeriesConflict, SeriesRequest
+from booking.services.series import SeriesRequest
 from booking.timezones import local_to_utc
 from booking.views.helpers import bookable_resource, show_field_errors
 from booking.views.series_preview import series_preview
@@ -82,7 +82,7 @@ def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> S
 
 
 def _render(form, resource, *, verdicts=None, series_request=None, refused=False):
-    preview = (series_preview(verdicts, series_request, resource, current_user)
+    preview = (series_preview(verdicts, series_request, resource)
                if verdicts is not None and series_request is not None else None)
     return render_template("series/new.html", form=form, resource=resource, preview=preview,
                            refused=refused)
@@ -92,14 +92,12 @@ def _render(form, resource, *, verdicts=None, series_request=None, refused=False
 @login_required
 def detail(series_id: int):
     """Every date of a series with its state, and what can be done with them."""
-    series = series_service.get_series(series_id)
-    if not series.bookings or not can_see_details(current_user, series.bookings[0]):
-        abort(404)
-    may_change = series.user_id == current_user.id or can_manage_resource(current_user,
-                                                                          series.resource)
-    return render_template("series/detail.html", series=series, may_change=may_change,
+    series = series_service.visible_series(current_user, series_id)
+    return render_template("series/detail.html", series=series,
+                           may_change=series_service.may_change(current_user, series),
                            may_decide=can_manage_resource(current_user, series.resource),
-                           form=ConfirmForm(), edit_form=SeriesEditForm(title=series.title))
+                           form=ConfirmForm(), reject_form=RejectForm(),
+                           edit_form=SeriesEditForm(title=series.title))
 
 
 @bp.post("/<int:series_id>/cancel")
@@ -127,11 +125,11 @@ def edit(series_id: int):
         except InvalidInput as exc:
             flash(" ".join(str(m) for msgs in exc.fields.values() for m in msgs), "error")
         except SeriesConflict as exc:
-            series = series_service.get_series(series_id)
-            refused = [v for v in exc.verdicts if not v.ok]
             flash(_("Not changed: %(n)d dates would clash or break a rule, e.g. %(why)s",
-                    n=len(refused), why=describe(refused[0].reasons[0], series.resource.timezone)),
+                    n=len(exc.refused), why=describe(exc.refused[0].reasons[0], exc.zone)),
                   "error")
+        except NotAllowed as exc:
+            flash(str(exc.message), "error")
         else:
             flash(_("The series is changed."), "success")
     else:
@@ -147,8 +145,29 @@ def approve(series_id: int):
         abort(400)
     try:
         approved = series_service.approve_series(current_user, series_id)
-    except Conflict as exc:
-        flash(exc.message or _("Some dates no longer fit; approve them one by one."), "error")
+    except SeriesConflict as exc:
+        flash(_("%(n)d of the dates no longer fit, e.g. %(why)s Approve them one by one.",
+                n=len(exc.refused), why=describe(exc.refused[0].reasons[0], exc.zone)),
+              "error")
+    except (Conflict, StateConflict, NotAllowed) as exc:
+        flash(str(exc.message), "error")
     else:
         flash(_("%(n)d dates approved.", n=len(approved)), "success")
+    return redirect(url_for("series.detail", series_id=series_id))
+
+
+@bp.post("/<int:series_id>/reject")
+@login_required
+def reject(series_id: int):
+    """Turn down every pending date at once, with one reason."""
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("The reason is too long."), "error")
+        return redirect(url_for("series.detail", series_id=series_id))
+    try:
+        rejected = series_service.reject_series(current_user, series_id, form.reason.data or "")
+    except StateConflict as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("%(n)d dates rejected.", n=len(rejected)), "success")
     return redirect(url_for("series.detail", series_id=series_id))

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from booking.messages import Refused, describe
-from booking.models import Resource, User
-from booking.scheduling import Interval
-from booking.services.clashes import clashes
-from booking.services.series import OccurrenceVerdict, SeriesRequest
+from booking.models import Resource
+from booking.scheduling import Interval, Verdict
+from booking.services.series import SeriesRequest
 from booking.timezones import to_zone
 
 FREE, REFUSED, CLOSED_LEFT_OUT, SKIPPED = "free", "refused", "closed", "skipped"
@@ -48,12 +47,11 @@ class Preview:
         return "book" if self.count(REFUSED) == 0 else "book_free"
 
 
-def series_preview(verdicts: list[OccurrenceVerdict], request: SeriesRequest,
-                   resource: Resource, person: User) -> Preview:
-    """Join the verdicts with the dates the person left out, in date order."""
+def series_preview(verdicts: list[Verdict], request: SeriesRequest,
+                   resource: Resource) -> Preview:
+    """Join the verdicts (as the person may see them) with the dates they left out, by date."""
     zone = resource.timezone
-    found = clashes([r for v in verdicts for r in v.reasons], person)
-    rows = [_row(verdict, zone, Refused(verdict.period, found, resource.buffer_before_minutes,
+    rows = [_row(verdict, zone, Refused(verdict.period, resource.buffer_before_minutes,
                                         resource.buffer_after_minutes),
                  skip_closures=request.skip_closures) for verdict in verdicts]
     first_day = to_zone(request.first.start, zone).date()
@@ -62,7 +60,7 @@ def series_preview(verdicts: list[OccurrenceVerdict], request: SeriesRequest,
     return Preview(sorted(rows, key=lambda row: row.day))
 
 
-def _row(verdict: OccurrenceVerdict, zone: str, refused: Refused, *,
+def _row(verdict: Verdict, zone: str, refused: Refused, *,
          skip_closures: bool) -> PreviewRow:
     day = to_zone(verdict.period.start, zone).date()
     if verdict.ok:

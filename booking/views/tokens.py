@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from booking import limits
 from booking.exceptions import InvalidInput, NotFound
 from booking.services import api_tokens
 from booking.views.helpers import show_field_errors
@@ -19,7 +20,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 class NewTokenForm(FlaskForm):
     name = StringField(_l("What the token is for"),
-                       validators=[Optional(), Length(max=api_tokens.MAX_NAME)],
+                       validators=[Optional(), Length(max=limits.TOKEN_NAME_LENGTH)],
                        description=_l("For example: timetable sync"))
 
 

@@ -139,12 +139,17 @@ def test_unknown_resource_is_404(client, app, world, day, with_offset):
     assert snapshot(app) == before
 
 
-def test_resource_not_shared_with_the_organisation_is_403(client, app, world, day):
+@pytest.mark.parametrize("offsets", [True, False])
+def test_resource_not_shared_with_the_organisation_is_404(client, app, world, day, offsets):
+    """As if it did not exist (issue 15): a 403 would tell that it does."""
     before = snapshot(app)
-    body = {"resource_id": world.private_lab, "start": local(day, "10:00").isoformat(),
-            "end": local(day, "11:00").isoformat()}
+    start, end = local(day, "10:00"), local(day, "11:00")
+    if not offsets:  # the resource's zone is needed to read the times: the same 404
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    body = {"resource_id": world.private_lab, "start": start.isoformat(),
+            "end": end.isoformat()}
     response = client.post(URL, json=body, headers=world.auth(world.teacher))
-    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
     assert snapshot(app) == before
 
 

@@ -93,7 +93,7 @@ def test_read_change_move_and_cancel_a_series(client, world, day):
     ({"count": 3}, "repeat.freq"),
     ({"freq": "weekly"}, "repeat"),
     ({"freq": "weekly", "count": 3, "until": "2027-12-01"}, "repeat"),
-    ({"freq": "weekly", "count": 5000}, "repeat"),
+    ({"freq": "weekly", "count": 5000}, "repeat.count"),
     ({"freq": "weekly", "count": 3, "weekdays": [7]}, "repeat.weekdays"),
     ({"freq": "weekly", "count": 3, "skip": ["tomorrow"]}, "repeat.skip"),
     ({"freq": "weekly", "count": 3, "colour": "red"}, "repeat.colour"),
@@ -122,4 +122,20 @@ def test_other_organisations_cannot_read_or_change_a_series(client, app, world, 
     assert client.post(f"/api/v1/series/{series_id}/cancel", headers=outsider).status_code == 403
     assert client.get("/api/v1/series/99999", headers=outsider).status_code == 404
     assert client.get(f"/api/v1/series/{series_id}").status_code == 401
+    assert snapshot(app) == before
+
+
+def test_a_stretched_series_still_blocks_its_new_time(client, app, world, day):
+    """Issue 10: PATCH 14:00-16:00 to 14:00-20:00, then another booked 18:00 the same day."""
+    series_id = client.post(URL, json=series_body(world, day),
+                            headers=world.auth(world.teacher)).get_json()["series_id"]
+    stretched = client.patch(f"/api/v1/series/{series_id}", headers=world.auth(world.teacher),
+                             json={"start_time": "14:00", "end_time": "20:00"})
+    assert stretched.status_code == 200
+    assert {b["end"][11:16] for b in stretched.get_json()["bookings"]} == {"20:00"}
+    before = snapshot(app)
+    evening = client.post(URL, headers=world.auth(world.engineer), json={
+        "resource_id": world.lab, "start": local(day, "18:00").isoformat(),
+        "end": local(day, "19:00").isoformat()})
+    assert evening.status_code == 409 and evening.get_json()["reasons"][0]["code"] == "conflict"
     assert snapshot(app) == before

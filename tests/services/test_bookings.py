@@ -162,7 +162,7 @@ def test_unknown_deactivated_and_unshared_resources(app, world, make_resource, m
             _book(world["teacher"], 987654, TUESDAY)
         with pytest.raises(NotFound):
             _book(world["teacher"], closed, TUESDAY)
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotFound):  # not shared: as if it did not exist (issue 15)
             _book(world["teacher"], private, TUESDAY)
         resource = db.session.get(Resource, private)
         resource.allowed_organisations.append(_user(world["teacher"]).organisation)

@@ -120,7 +120,7 @@ def test_unknown_and_unshared_resources(client, auth, make_resource, make_org, l
     assert client.get("/bookings/new?resource_id=999999").status_code == 404
     assert client.get("/bookings/new?resource_id=abc").status_code == 404
     assert client.get("/bookings/new?resource_id=99999999999999").status_code == 404
-    assert client.get(f"/bookings/new?resource_id={private}").status_code == 403
+    assert client.get(f"/bookings/new?resource_id={private}").status_code == 404
 
 
 def test_other_organisations_see_busy_not_the_purpose(client, auth, lab):
@@ -181,3 +181,15 @@ def test_requests_queue_approve_and_reject(app, client, auth, make_resource, stu
 def test_pages_need_login(client, lab):
     response = client.get("/bookings/")
     assert "/login" in response.headers["Location"]
+
+
+def test_a_year_one_date_is_a_field_error_not_a_500(app, client, auth, lab):
+    """Issue 10: 0001-01-01 overflowed converting to UTC."""
+    auth.login("teacher@school.org")
+    for field in ("start", "end"):
+        data = {**_form(lab, next_tuesday_at(14), next_tuesday_at(15)), field: "0001-01-01T00:00"}
+        response = client.post("/bookings/new", data=data)
+        assert response.status_code == 422
+        assert "Pick a date between 2000 and 2100." in response.get_data(as_text=True)
+    with app.app_context():
+        assert _bookings() == []

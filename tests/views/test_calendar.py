@@ -249,7 +249,7 @@ def test_resources_not_shared_or_missing_are_refused(client, auth, make_resource
     private = make_resource(people["studio"], open_to_all=False)
     inactive = make_resource(people["studio"], is_active=False)
     auth.login("teacher@school.org")
-    assert client.get(f"/resources/{private}/calendar").status_code == 403
+    assert client.get(f"/resources/{private}/calendar").status_code == 404
     assert client.get(f"/resources/{inactive}/calendar").status_code == 404
     assert client.get("/resources/999999/calendar").status_code == 404
     assert client.get("/resources/99999999999999999999999/calendar").status_code == 404

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from booking.extensions import db
 from booking.forms.catalogue import format_windows, parse_windows
-from booking.models import Organisation, Resource
+from booking.models import Organisation, Resource, User
 from booking.services.resources import resource_data
 from tests.conftest import utc
 
@@ -360,3 +360,39 @@ def test_formatted_windows_read_back_the_same(windows):
     windows = [w for w in windows if w[1] < w[2]]
     parsed, errors = parse_windows(format_windows(windows))
     assert errors == [] and sorted(parsed) == sorted(windows)
+
+
+def test_an_edit_bookings_to_come_would_break_is_refused_with_their_list(
+        app, client, auth, world, make_booking):
+    """Capacity 3 -> 1 under two overlapping bookings: nothing saved, both listed."""
+    teacher = _user_id(app, world["teacher"])
+    start = utc(2099, 3, 2, 2)  # a Monday, 10:00 in Shanghai
+    ids = [make_booking(world["booth"], teacher, start, start.replace(hour=3)) for _ in range(2)]
+    auth.login(world["admin"])
+    before = _snapshot(app, world["booth"])
+    response = client.post(f"/resources/{world['booth']}/edit",
+                           data=form(name="Sound booth", capacity="1", who_may_book="all",
+                                     windows="", slot_minutes="", max_minutes="",
+                                     buffer_after_minutes="0"))
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Not saved: 2 bookings still to come would break the new rules" in html
+    assert all(f'href="/bookings/{booking_id}"' in html for booking_id in ids)
+    assert _snapshot(app, world["booth"]) == before
+
+
+def test_bookings_kept_after_sharing_ends_are_listed_for_the_owner(app, client, auth, world,
+                                                                   make_booking):
+    teacher = _user_id(app, world["teacher"])
+    kept = make_booking(world["lab"], teacher, utc(2099, 3, 2, 2), utc(2099, 3, 2, 3))
+    with app.app_context():
+        db.session.get(Resource, world["lab"]).open_to_all = False
+        db.session.commit()
+    auth.login(world["admin"])
+    html = client.get(f"/resources/{world['lab']}").get_data(as_text=True)
+    assert "Bookings kept from before" in html and f"/bookings/{kept}" in html
+
+
+def _user_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(User.id).where(User.email == email))

@@ -1,0 +1,182 @@
+"""May this booking stand? One check path for booking, a series, moving, re-timing, approving.
+
+`judge` answers for one period or for every date of a series, with one read of what occupies
+the resource: first whether the booker's organisation may book it now (permissions.can_book,
+a 403 otherwise), then every rule in CHECKS. A rule is a function of the `Proposal` that
+returns, for each period, the reasons it breaks; adding a rule (a quota, say) is adding one
+function to CHECKS, and a reason code with its sentence (scheduling.reasons, messages.py).
+`require` turns refused verdicts into the Conflict that says why.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from booking import scheduling
+from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict
+from booking.extensions import db
+from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
+from booking.permissions import can_book
+from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
+from booking.services import clashes
+
+# Alternatives are searched near each refused date, for at most this many dates.
+MAX_DATES_WITH_ALTERNATIVES = 50
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Periods a booker wants on a resource, with what else occupies it around them."""
+
+    booker: User
+    resource: Resource
+    rules: BookingRules
+    periods: tuple[Interval, ...]  # in time order: a series' dates
+    quantity: int
+    now: datetime | None  # None: notice and horizon were judged when the time was asked for
+    taken: tuple[Occupancy, ...]  # by start; without the bookings being changed
+    excluding: frozenset[int]  # the bookings being changed (moved, re-timed, decided)
+
+
+Check = Callable[[Proposal], list[list[Reason]]]
+
+
+def resource_rules(proposal: Proposal) -> list[list[Reason]]:
+    """The resource's own rules (scheduling.check_booking) for each period in turn.
+
+    A period that fits joins what is taken, so a series' dates never clash with each other.
+    """
+    rules, quantity = proposal.rules, proposal.quantity
+    taken = list(proposal.taken)
+    lookback = max([timedelta(minutes=proposal.resource.longest_occupied_minutes)]
+                   + [rules.occupied(p).duration for p in proposal.periods])
+    found = []
+    for period in proposal.periods:
+        occupied = rules.occupied(period)
+        nearby = _near(taken, Interval(occupied.start - lookback, occupied.end))
+        reasons = scheduling.check_booking(rules, period, quantity=quantity, occupying=nearby,
+                                           now=proposal.now)
+        if not reasons:
+            insort(taken, Occupancy(occupied, quantity), key=_start)
+        found.append(reasons)
+    return found
+
+
+#: Every rule a booking must keep to stand, in the order their reasons are told.
+CHECKS: tuple[Check, ...] = (resource_rules,)
+
+
+def judge(booker: User, resource: Resource, periods: Sequence[Interval], quantity: int, *,
+          now: datetime | None, excluding: frozenset[int] = frozenset(),
+          search_days: int = 0) -> list[Verdict]:
+    """Whether each period may stand for *booker*, checked against every rule in CHECKS.
+
+    Call it under the resource's lock (services.locking) when the answer decides a write.
+    With *search_days*, refused periods get the nearest free alternatives within that many
+    days. Raises NotAllowed if the booker's organisation may not book the resource now.
+    """
+    require_bookable(booker, resource, quantity)
+    rules = resource.rules()
+    taken = _taken(resource, rules, periods, excluding, timedelta(days=search_days))
+    proposal = Proposal(booker, resource, rules, tuple(periods), quantity, now, tuple(taken),
+                        excluding)
+    found = [check(proposal) for check in CHECKS]
+    verdicts = [Verdict(period, [reason for reasons in found for reason in reasons[index]])
+                for index, period in enumerate(proposal.periods)]
+    if search_days and now is not None:
+        _add_alternatives(proposal, verdicts, search_days)
+    return verdicts
+
+
+def require_bookable(booker: User, resource: Resource, quantity: int) -> None:
+    """Refuse a booker whose organisation may not book the resource, or too many places."""
+    if not can_book(booker, resource):
+        raise NotAllowed(_l("%(organisation)s cannot book this resource now.",
+                            organisation=booker.organisation.name))
+    if quantity > resource.capacity:
+        raise InvalidInput({"quantity": _l("This resource has %(n)d places.",
+                                           n=resource.capacity)})
+
+
+def require(viewer: User, resource: Resource, verdicts: list[Verdict], *,
+            series: bool = False) -> None:
+    """Roll back and raise Conflict (SeriesConflict) unless every verdict lets its date stand."""
+    if all(v.ok for v in verdicts):
+        return
+    conflict = _conflict(viewer, resource, verdicts, series=series)
+    db.session.rollback()
+    raise conflict
+
+
+def _conflict(viewer: User, resource: Resource, verdicts: list[Verdict], *,
+              series: bool) -> Conflict:
+    """The conflict for refused verdicts, as *viewer* may be told it (services.clashes).
+
+    Another organisation's booking ids are left out of the reasons; the times stay.
+    """
+    verdicts = clashes.seen_by(viewer, verdicts)
+    if series:
+        return SeriesConflict(verdicts, zone=resource.timezone)
+    return Conflict(verdicts[0].reasons, verdicts[0].alternatives, zone=resource.timezone)
+
+
+def occupancies(resource: Resource, span: Interval, *,
+                excluding: frozenset[int] = frozenset()) -> list[Occupancy]:
+    """What occupies the resource during *span*, read with a bounded index range."""
+    stmt = occupying_query(resource, span, Booking.id, Booking.occupied_start_at,
+                           Booking.occupied_end_at, Booking.quantity)
+    return [Occupancy(Interval(start, end), quantity, booking_id)
+            for booking_id, start, end, quantity in db.session.execute(stmt)
+            if booking_id not in excluding]
+
+
+def occupying_query(resource: Resource, span: Interval, *columns) -> sa.Select:
+    """Pending and confirmed bookings whose occupied span overlaps *span*."""
+    # start < span.end AND end > span.start alone can use only half of the index: every
+    # earlier booking would be read. No booking occupies longer than the longest ever made,
+    # so starts before span.start minus that length cannot reach into the span.
+    lookback = timedelta(minutes=resource.longest_occupied_minutes)
+    return sa.select(*columns).where(
+        Booking.resource_id == resource.id,
+        Booking.occupied_start_at >= span.start - lookback,
+        Booking.occupied_start_at < span.end,
+        Booking.occupied_end_at > span.start,
+        Booking.status.in_(OCCUPYING_STATUSES),
+    )
+
+
+def _taken(resource: Resource, rules: BookingRules, periods: Sequence[Interval],
+           excluding: frozenset[int], search: timedelta) -> list[Occupancy]:
+    whole = rules.occupied(Interval(min(p.start for p in periods), max(p.end for p in periods)))
+    around = Interval(whole.start - search, whole.end + search)
+    return sorted(occupancies(resource, around, excluding=excluding), key=_start)
+
+
+def _near(taken: list[Occupancy], span: Interval) -> list[Occupancy]:
+    low = bisect_left(taken, span.start, key=_start)
+    high = bisect_left(taken, span.end, key=_start)
+    return taken[low:high]
+
+
+def _start(occupancy: Occupancy) -> datetime:
+    return occupancy.period.start
+
+
+def _add_alternatives(proposal: Proposal, verdicts: list[Verdict], search_days: int) -> None:
+    """Free times of the same length near each refused date (closures say enough alone)."""
+    accepted = [Occupancy(proposal.rules.occupied(v.period), proposal.quantity)
+                for v in verdicts if v.ok]
+    taken = sorted([*proposal.taken, *accepted], key=_start)
+    refused = [v for v in verdicts if not v.ok and not v.closed_only]
+    # A series shows fewer per date: there may be many dates to read through.
+    before, after = (1, 2) if len(verdicts) > 1 else (2, 3)
+    for verdict in refused[:MAX_DATES_WITH_ALTERNATIVES]:
+        verdict.alternatives = scheduling.find_alternatives(
+            proposal.rules, verdict.period, quantity=proposal.quantity, occupying=taken,
+            now=proposal.now, before=before, after=after, search_days=search_days)
