@@ -25,7 +25,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from booking.models import Booking, BookingSeries, BookingStatus, Organisation, Resource, User
 
-_SUBSCRIBERS = "booking_event_subscribers"
+SUBSCRIBERS = "booking_event_subscribers"
 
 
 class Action(enum.StrEnum):
@@ -103,15 +103,15 @@ Subscriber = Callable[[Event], None]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_SUBSCRIBERS] = []
+    app.extensions[SUBSCRIBERS] = []
 
 
 def subscribe(app: Flask, subscriber: Subscriber) -> None:
     """Call *subscriber* with every event the app publishes from now on."""
-    app.extensions[_SUBSCRIBERS].append(subscriber)
+    app.extensions[SUBSCRIBERS].append(subscriber)
 
 
 def publish(event: Event) -> None:
     """Hand *event* to every subscriber, in the order they subscribed."""
-    for subscriber in tuple(current_app.extensions[_SUBSCRIBERS]):
+    for subscriber in tuple(current_app.extensions[SUBSCRIBERS]):
         subscriber(event)

@@ -19,7 +19,7 @@ from flask import Flask
 from hypothesis import settings
 from werkzeug.security import generate_password_hash
 
-from booking import create_app, normalise_database_url
+from booking import create_app, events, normalise_database_url
 from booking.extensions import db, limiter
 from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Organisation,
                             Resource, Role, User)
@@ -159,6 +159,7 @@ def app(request, database_url, shared_apps):
         shared_apps[database_url] = create_app(_test_config(database_url))
     app = shared_apps[database_url]
     config = dict(app.config)
+    subscribers = list(app.extensions.get(events.SUBSCRIBERS, ()))
     # One Limiter object serves every app in the process, configured by the last create_app.
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     with app.app_context():
@@ -173,6 +174,8 @@ def app(request, database_url, shared_apps):
             db.engine.dispose()  # its file goes; the next test gets a fresh copy
     app.config.clear()
     app.config.update(config)
+    # A test may subscribe to the shared app's events; later tests must not hear it.
+    app.extensions[events.SUBSCRIBERS] = subscribers
 
 
 def _empty_postgres() -> None:

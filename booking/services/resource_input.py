@@ -126,6 +126,10 @@ def _number_errors(data: ResourceData) -> dict[str, list]:
     for name, value in (("min_minutes", shortest), ("max_minutes", longest)):
         if slot and value and value % slot and name not in errors:
             errors[name] = [_l("Make it a whole number of %(n)d-minute slots.", n=slot)]
+    # Notice reaching past the horizon leaves no moment that could ever be booked.
+    if data.horizon_days and data.notice_minutes >= data.horizon_days * 24 * 60:
+        errors["notice_minutes"] = [_l("Make the notice shorter than how far ahead people "
+                                       "may book.")]
     return errors
 
 

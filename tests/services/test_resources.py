@@ -102,6 +102,7 @@ BAD_INPUT = [
     ("slot_minutes", {"slot_minutes": 0}),
     ("notice_minutes", {"notice_minutes": -1}),
     ("horizon_days", {"horizon_days": 0}),
+    ("notice_minutes", {"notice_minutes": 25 * 60, "horizon_days": 1}),  # nothing bookable
     ("buffer_before_minutes", {"buffer_before_minutes": -5}),
     ("buffer_after_minutes", {"buffer_after_minutes": 1.5}),
     ("min_minutes", {"min_minutes": 300}),  # longer than the maximum of 240
