@@ -57,6 +57,9 @@ class Resource(db.Model):
     approval_required: Mapped[bool] = mapped_column(default=False)
     open_to_all: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A staff resource is a person's time: the member of the owning organisation it names
+    # sees its bookings as their own and keeps its hours (booking.permissions).
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     # The longest span any booking of this resource has ever occupied: it bounds the
     # conflict query, so finding clashes does not slow down as history grows.
     longest_occupied_minutes: Mapped[int] = mapped_column(default=0)
@@ -73,6 +76,7 @@ class Resource(db.Model):
         order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start_time)")
     closures: Mapped[list[Closure]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="Closure.start_at")
+    person: Mapped["User | None"] = relationship(foreign_keys=[person_id])  # noqa: F821
     allowed_organisations: Mapped[list["Organisation"]] = relationship(  # noqa: F821
         secondary=resource_allowed_organisation, order_by="Organisation.name")
 
