@@ -6,6 +6,10 @@ and shared with their organisation, or when they manage it; may *book* it when i
 and shared with them; sees a *booking* when they may find its resource or see its details;
 sees its *details* (purpose, booker) when the booking is their organisation's or on their
 organisation's resource. Suspended organisations' people are not active: they see nothing.
+A staff resource may name its *person* (a member of the owning organisation): the bookings of
+that person's time are their *own* as much as the ones they made (My bookings, My calendar,
+their feed, the home page), and they keep its weekly hours and closures and may cancel its
+bookings, but change none of its other rules.
 Every list in the app filters with the SQL twin, every single object with the predicate, and
 tests/test_permissions.py checks that each pair agrees.
 """
@@ -101,7 +105,68 @@ def bookable(user: User) -> sa.ColumnElement[bool]:
     return sa.and_(offered(), shared_with(user))
 
 
+# ---------------------------------------------------------------------------- a resource's person
+
+def is_person_of(user: User, resource: Resource) -> bool:
+    """The staff resource is this (active) person's time."""
+    return user.is_active and resource.person_id is not None and resource.person_id == user.id
+
+
+def persons_resources(user: User) -> sa.ColumnElement[bool]:
+    """SQL for is_person_of (on Resource)."""
+    if not user.is_active:
+        return sa.false()
+    return Resource.person_id == user.id
+
+
+def people_to_tell(resource: Resource) -> list[User]:
+    """Whose time a booking of the resource takes: its person, if it names an active one.
+
+    For notifications: the booker and the owner's admins are told anyway; this adds the
+    mentor of a staff resource.
+    """
+    person = resource.person
+    return [person] if person is not None and person.is_active else []
+
+
+#: What the person of a staff resource keeps: its weekly hours and closures.
+HOURS_FIELDS = frozenset({"windows", "closures"})
+
+
+def can_change_fields(user: User, resource: Resource, names) -> bool:
+    """Managers change any field of the resource; its person only HOURS_FIELDS."""
+    return can_manage_resource(user, resource) or (
+        is_person_of(user, resource) and set(names) <= HOURS_FIELDS)
+
+
+def can_keep_hours(user: User, resource: Resource) -> bool:
+    """Weekly hours and closures: the resource's managers and its person."""
+    return can_manage_resource(user, resource) or is_person_of(user, resource)
+
+
+def hours_kept(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_keep_hours (on Resource)."""
+    return sa.or_(managed(user), persons_resources(user))
+
+
 # ---------------------------------------------------------------------------- bookings
+
+def is_own_booking(user: User, booking: Booking) -> bool:
+    """Booked by the person, or booked on the person's time (the staff resource naming them)."""
+    return booking.user_id == user.id or booking.resource.person_id == user.id
+
+
+def own_bookings(user: User) -> sa.ColumnElement[bool]:
+    """SQL for is_own_booking (on Booking; no join needed)."""
+    return own_bookings_of(user.id)
+
+
+def own_bookings_of(who: int | sa.BindParameter) -> sa.ColumnElement[bool]:
+    """own_bookings for a person's id, or a bound parameter standing for one (feeds)."""
+    return sa.or_(Booking.user_id == who,
+                  Booking.resource_id.in_(sa.select(Resource.id).where(Resource.person_id == who)
+                                          .scalar_subquery()))
+
 
 def can_see_details(user: User, booking: Booking) -> bool:
     """Purpose and booker: the booker's and the owner's organisation, and platform admins."""
@@ -136,6 +201,11 @@ def can_change(user: User, booking: Booking) -> bool:
     """Cancel or move: the booker, or an admin of the organisation that owns the resource."""
     return user.is_active and (booking.user_id == user.id
                                or can_manage_resource(user, booking.resource))
+
+
+def can_cancel(user: User, booking: Booking) -> bool:
+    """Cancel: whoever may change it, and the person whose time the booking takes."""
+    return can_change(user, booking) or is_person_of(user, booking.resource)
 
 
 def can_decide(user: User, booking: Booking) -> bool:

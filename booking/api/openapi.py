@@ -91,6 +91,10 @@ PATHS = {
         "delete": _op("revokeToken", "Revoke one of your tokens", "tokens",
                       (204, "Revoked", None, None), (404,), params=[_path_id("token_id")]),
     },
+    "/me": {
+        "get": _op("getMe", "Who you are: the token's person, organisation and role", "tokens",
+                   (200, "You", "Me", None), ()),
+    },
     "/resources": {
         "get": _op("listResources", "Resources your organisation may book or owns", "resources",
                    (200, "Resources by name", "ResourceList", None), (422,), params=[
@@ -107,7 +111,8 @@ PATHS = {
         "get": _op("getResource", "One resource with its rules", "resources",
                    (200, "The resource", "Resource", None), (404,),
                    params=[_path_id("resource_id")]),
-        "patch": _op("updateResource", "Change some fields of a resource (its admins)",
+        "patch": _op("updateResource", "Change some fields of a resource (its admins; its person: "
+                     "windows and closures only)",
                      "resources", (200, "The changed resource", "Resource", None),
                      (403, 404, 409, 422), params=[_path_id("resource_id")],
                      body=_body("ResourcePatch")),

@@ -72,6 +72,11 @@ _RESOURCE_FIELDS = {
     "approval_required": {"type": "boolean"},
     "open_to_all": {"type": "boolean"},
     "allowed_organisation_ids": {"type": "array", "items": ID},
+    "person_id": {"type": ["integer", "null"], "minimum": 1,
+                  "description": "Staff resources: the person whose time it is, an active "
+                                 "member of the owning organisation. They see its bookings as "
+                                 "their own, may set its windows and closures and cancel its "
+                                 "bookings."},
     "windows": {"type": "array", "items": ref("Window"), "maxItems": limits.MAX_WINDOWS},
     "closures": {"type": "array", "items": ref("ClosureInput"), "maxItems": limits.MAX_CLOSURES},
 }
@@ -117,6 +122,11 @@ SCHEMAS = {
                          "password": {"type": "string", "maxLength": limits.PASSWORD_LENGTH},
                          "name": {"type": "string", "maxLength": limits.TOKEN_NAME_LENGTH}},
                         ["email", "password"]),
+    "Me": obj({"id": ID, "email": TEXT, "name": TEXT,
+               "organisation": obj({"id": ID, "name": TEXT}),
+               "role": {"enum": ["member", "org_admin", "platform_admin"]},
+               "locale": {"type": ["string", "null"], "description": "null: the browser's"},
+               "timezone": TEXT}),
     "Token": obj({"id": ID, "name": TEXT, "created_at": MOMENT, "expires_at": MOMENT,
                   "last_used_at": {"type": ["string", "null"], "format": "date-time"}}),
     "NewToken": obj({"id": ID, "name": TEXT, "created_at": MOMENT, "expires_at": MOMENT,
@@ -141,6 +151,8 @@ SCHEMAS = {
         "buffer_after_minutes": WHOLE, "approval_required": {"type": "boolean"},
         "open_to_all": {"type": "boolean"},
         "allowed_organisation_ids": {"type": "array", "items": WHOLE},
+        "person_id": {"type": ["integer", "null"]},
+        "person_name": {"type": ["string", "null"]},
         "is_active": {"type": "boolean"},
         "windows": {"type": "array", "items": ref("Window")},
         "closures": {"type": "array", "items": ref("Closure")},

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
-from booking.permissions import can_find, details_visible
+from booking.permissions import can_find, details_visible, own_bookings
 
 
 def findable_resource(viewer: User, resource_id: int) -> Resource | None:
@@ -37,7 +37,7 @@ def bookings(viewer: User, *, resource: Resource | None = None, mine: bool = Fal
     """
     stmt = sa.select(Booking).options(joinedload(Booking.resource), joinedload(Booking.user))
     if mine:
-        stmt = stmt.where(Booking.user_id == viewer.id)
+        stmt = stmt.where(own_bookings(viewer))
     if resource is not None:
         stmt = stmt.where(Booking.resource_id == resource.id,
                           sa.or_(details_visible(viewer), Booking.status.in_(OCCUPYING_STATUSES)))

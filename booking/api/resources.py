@@ -29,7 +29,8 @@ bp = Blueprint("resources", __name__)
 LIST_FILTERS = frozenset({"kind", "organisation_id", "q", "min_capacity", "limit", "offset"})
 TEXT_FIELDS = ("name", "kind", "description", "location", "timezone")
 WHOLE_FIELDS = ("capacity", "notice_minutes", "buffer_before_minutes", "buffer_after_minutes")
-OPTIONAL_WHOLE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "horizon_days")
+OPTIONAL_WHOLE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "horizon_days",
+                         "person_id")
 YES_NO_FIELDS = ("approval_required", "open_to_all")
 # Free time is worked out minute by minute from the rules: a quarter is plenty per call.
 MAX_FREE_SPAN = timedelta(days=92)

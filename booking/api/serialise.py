@@ -60,12 +60,21 @@ def resource(item: Resource) -> dict:
         "buffer_after_minutes": item.buffer_after_minutes,
         "approval_required": item.approval_required, "open_to_all": item.open_to_all,
         "allowed_organisation_ids": [o.id for o in item.allowed_organisations],
+        "person_id": item.person_id,
+        "person_name": item.person.name if item.person is not None else None,
         "is_active": item.is_active,
         "windows": [{"weekday": w.weekday, "start": f"{w.start_time:%H:%M}",
                      "end": f"{w.end_time:%H:%M}"} for w in item.windows],
         "closures": [{"start": moment(c.start_at, zone), "end": moment(c.end_at, zone),
                       "reason": c.reason} for c in item.closures],
     }
+
+
+def me(person: User) -> dict:
+    """The caller: who they are, where they belong, and how they read times."""
+    return {"id": person.id, "email": person.email, "name": person.name,
+            "organisation": {"id": person.organisation_id, "name": person.organisation.name},
+            "role": person.role.value, "locale": person.locale, "timezone": person.timezone}
 
 
 def token(item: ApiToken) -> dict:

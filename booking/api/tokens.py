@@ -35,6 +35,13 @@ def create():
     return {**serialise.token(token), "token": secret}, 201
 
 
+@bp.get("/me")
+def me():
+    """The token's person: id, e-mail, name, organisation, role, language and time zone."""
+    reject_unknown_query(())
+    return serialise.me(api_user())
+
+
 @bp.get("/tokens")
 def index():
     """The caller's tokens that still work (never their secrets)."""

@@ -17,7 +17,7 @@ from booking.events import Action
 from booking.exceptions import InvalidInput, NotAllowed, NotFound, StateConflict
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, User
-from booking.permissions import can_change, can_decide, can_see_booking
+from booking.permissions import can_cancel, can_change, can_decide, can_see_booking
 from booking.scheduling import Interval
 from booking.services import changes, checks
 from booking.services.changes import Change
@@ -124,7 +124,7 @@ def _move_locked(user: User, resource_id: int, booking_id: int, period: Interval
 
 def cancel_booking(user: User, booking_id: int) -> Booking:
     """Cancel a pending or confirmed booking; its time is free again at once."""
-    booking = changeable_booking(user, booking_id)
+    booking = cancellable_booking(user, booking_id)
     if not booking.occupies:
         raise StateConflict(_l("This booking is already %(status)s.",
                                status=status_label(booking.status)))
@@ -194,6 +194,15 @@ def changeable_booking(user: User, booking_id: int) -> Booking:
     booking = visible_booking(user, booking_id)
     if not can_change(user, booking):
         raise NotAllowed(_l("Only the booker or the resource's organisation can change this."))
+    return booking
+
+
+def cancellable_booking(user: User, booking_id: int) -> Booking:
+    """A booking the person may cancel: as changeable_booking, and the person it names."""
+    booking = visible_booking(user, booking_id)
+    if not can_cancel(user, booking):
+        raise NotAllowed(_l("Only the booker, the resource's organisation or the person whose "
+                            "time it is can cancel this."))
     return booking
 
 

@@ -22,7 +22,7 @@ from booking.exceptions import NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID
 from booking.models import OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind, User
-from booking.permissions import can_find, can_see_details, findable, offered
+from booking.permissions import can_find, can_see_details, findable, offered, own_bookings
 from booking.scheduling import BookingRules, Interval, Occupancy
 from booking.services.resources import matching
 
@@ -89,11 +89,14 @@ def offering_organisations(user: User) -> list[Organisation]:
 
 
 def person_bookings(user: User, span: Interval) -> list[BookingRecord]:
-    """The person's own pending and confirmed bookings over *span*, across resources."""
+    """The person's own pending and confirmed bookings over *span*, across resources.
+
+    Their own are also the bookings of their time (permissions.own_bookings).
+    """
     # The longest booking any resource ever had bounds how far back a start can lie.
     longest = db.session.scalar(sa.select(sa.func.max(Resource.longest_occupied_minutes))) or 0
     stmt = (sa.select(Booking)
-            .where(Booking.user_id == user.id,
+            .where(own_bookings(user),
                    Booking.start_at >= span.start - timedelta(minutes=longest),
                    Booking.start_at < span.end, Booking.end_at > span.start,
                    Booking.status.in_(OCCUPYING_STATUSES))

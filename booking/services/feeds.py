@@ -22,7 +22,7 @@ from booking.extensions import db
 from booking.models import (OCCUPYING_STATUSES, Booking, BookingStatus, CalendarFeed,
                             FeedScope, Resource, User, hash_secret, new_secret)
 from booking.limits import MAX_BOOKING_LENGTH, MAX_ID
-from booking.permissions import can_find, can_see_details
+from booking.permissions import can_find, can_see_details, own_bookings_of
 from booking.services.resources import search_resources
 
 #: The documented window: what calendar programs get (docs/calendar-feeds.md).
@@ -175,7 +175,8 @@ def in_feed(scope: FeedScope) -> tuple:
     """
     who = sa.bindparam("who")
     scope_clause = {
-        FeedScope.ME: Booking.user_id == who,
+        # What the person booked, and what was booked of their time (a mentor's resource).
+        FeedScope.ME: own_bookings_of(who),
         # What the organisation booked, and what was booked on its resources.
         FeedScope.ORGANISATION: sa.or_(Booking.organisation_id == who,
                                        Resource.organisation_id == who),

@@ -11,7 +11,7 @@ from booking import scheduling
 from booking.extensions import db
 from booking.limits import PAGE_SIZE
 from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
-from booking.permissions import is_shared_with, managed
+from booking.permissions import is_shared_with, managed, own_bookings
 from booking.scheduling import Interval, Slot
 from booking.services.checks import occupancies
 
@@ -23,8 +23,9 @@ def _with_relations(stmt: sa.Select) -> sa.Select:
 
 def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_SIZE,
                 offset: int = 0) -> list[Booking]:
-    """The person's bookings: upcoming soonest first, past most recent first."""
-    stmt = sa.select(Booking).where(Booking.user_id == user.id)
+    """The person's own bookings (permissions.own_bookings): upcoming soonest first, past most
+    recent first. A mentor's own include the bookings of their time."""
+    stmt = sa.select(Booking).where(own_bookings(user))
     return _page(stmt, upcoming=upcoming, now=now, limit=limit, offset=offset)
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from booking import limits
 from booking.exceptions import InvalidInput
 from booking.extensions import db
-from booking.models import Organisation, Resource, ResourceKind
+from booking.models import Organisation, Resource, ResourceKind, User
 from booking.timezones import is_valid_timezone
 
 WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
@@ -37,6 +37,7 @@ class ResourceData:
     buffer_after_minutes: int = 0
     approval_required: bool = False
     open_to_all: bool = True
+    person_id: int | None = None  # a staff resource's person: a member of the owner
     allowed_organisation_ids: list[int] = field(default_factory=list)
     windows: list[tuple[int, time, time]] = field(default_factory=list)  # weekday 0=Mon, local
     closures: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # aware
@@ -58,15 +59,20 @@ def resource_data(resource: Resource) -> ResourceData:
         closures=[(c.start_at, c.end_at, c.reason) for c in resource.closures])
 
 
-def raise_if_invalid(data: ResourceData) -> None:
+def raise_if_invalid(data: ResourceData, organisation_id: int | None = None) -> None:
     """InvalidInput with every reason, field by field, if the data cannot be saved."""
-    if errors := resource_errors(data):
+    if errors := resource_errors(data, organisation_id):
         raise InvalidInput(errors)
 
 
-def resource_errors(data: ResourceData) -> dict[str, list]:
-    """Every reason the data cannot be saved, by field; empty when it can."""
+def resource_errors(data: ResourceData, organisation_id: int | None = None) -> dict[str, list]:
+    """Every reason the data cannot be saved, by field; empty when it can.
+
+    *organisation_id*: the owner, whose member the person must be (when known).
+    """
     errors: dict[str, list] = {}
+    if messages := person_errors(data, organisation_id):
+        errors["person_id"] = messages
     for name, limit in (("name", limits.NAME_LENGTH), ("description", limits.DESCRIPTION_LENGTH),
                         ("location", limits.LOCATION_LENGTH)):
         value = getattr(data, name)
@@ -192,6 +198,22 @@ def closure_errors(closures, already: int = 0) -> list:
             errors.append(_l("Closure %(n)d: give a reason of at most %(max)d characters.",
                              n=number, max=limits.CLOSURE_REASON_LENGTH))
     return errors
+
+
+def person_errors(data: ResourceData, organisation_id: int | None) -> list:
+    """The person of a staff resource: an active member of the organisation that owns it."""
+    person_id = data.person_id
+    if person_id is None:
+        return []
+    if not is_int_between(person_id, 1, limits.MAX_ID):
+        return [_l("Give the number of a person, or nothing.")]
+    if data.kind != ResourceKind.STAFF.value:
+        return [_l("Only a staff resource names a person.")]
+    person = db.session.get(User, person_id)
+    if (person is None or not person.is_active_account
+            or (organisation_id is not None and person.organisation_id != organisation_id)):
+        return [_l("Choose an active member of the organisation that owns the resource.")]
+    return []
 
 
 def _allowed_errors(ids) -> list:

@@ -25,7 +25,8 @@ from booking.exceptions import BookingsWouldBreak, InvalidInput, NotAllowed, Not
 from booking.extensions import db
 from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Closure,
                             Organisation, Resource, ResourceKind, User)
-from booking.permissions import can_find, can_manage_organisation, findable, offered
+from booking.permissions import (can_change_fields, can_find, can_keep_hours,
+                                 can_manage_organisation, findable, offered)
 from booking.scheduling import Occupancy
 from booking.services import changes
 from booking.services.locking import lock_resource, with_retries
@@ -46,7 +47,7 @@ def create_resource(actor: User, organisation_id: int, data: ResourceData) -> Re
     _require_manager(actor, organisation_id)
     if db.session.get(Organisation, organisation_id) is None:
         raise NotFound(_l("There is no such organisation."))
-    raise_if_invalid(data)
+    raise_if_invalid(data, organisation_id)
     resource = Resource(organisation_id=organisation_id)
     _apply(resource, data, FIELD_NAMES)
     db.session.add(resource)
@@ -60,20 +61,25 @@ def create_resource(actor: User, organisation_id: int, data: ResourceData) -> Re
 def update_resource(actor: User, resource_id: int, data: ResourceData, *,
                     now: datetime | None = None) -> Resource:
     """Replace every field, opening hours, closures and allowed organisations included."""
-    _managed_resource(actor, resource_id)
-    raise_if_invalid(data)
+    resource = _managed_resource(actor, resource_id)
+    raise_if_invalid(data, resource.organisation_id)
     return _change(actor, resource_id, lambda r: _apply(r, data, FIELD_NAMES), now)
 
 
 def update_resource_fields(actor: User, resource_id: int, *, now: datetime | None = None,
                            **fields) -> Resource:
-    """Change only the given fields, checked together with the ones left as they are."""
-    resource = _managed_resource(actor, resource_id)
+    """Change only the given fields, checked together with the ones left as they are.
+
+    The person a staff resource names may change its weekly hours and closures only.
+    """
+    resource = get_resource(actor, resource_id)
+    _require_may_change(actor, resource, fields.keys())
     if unknown := sorted(set(fields) - set(FIELD_NAMES)):
         raise InvalidInput({name: [_l("There is no such field.")] for name in unknown})
     data = replace(resource_data(resource), **fields)
-    raise_if_invalid(data)
-    return _change(actor, resource_id, lambda r: _apply(r, data, fields.keys()), now)
+    raise_if_invalid(data, resource.organisation_id)
+    return _change(actor, resource_id, lambda r: _apply(r, data, fields.keys()), now,
+                   names=fields.keys())
 
 
 def add_closures(actor: User, resource_id: int,
@@ -84,7 +90,7 @@ def add_closures(actor: User, resource_id: int,
     Skipping known ones lets the same calendar file be imported twice without doubling, and
     the cap on closures counts only the new ones, so that a second import is not refused.
     """
-    _managed_resource(actor, resource_id)
+    _require_may_change(actor, get_resource(actor, resource_id), {"closures"})
     if errors := closure_errors(closures):
         raise InvalidInput({"closures": errors})
     added = []
@@ -103,7 +109,7 @@ def add_closures(actor: User, resource_id: int,
         resource.closures.extend(new)
         added.extend(new)
 
-    _change(actor, resource_id, add, now)
+    _change(actor, resource_id, add, now, names={"closures"})
     return len(added)
 
 
@@ -120,13 +126,18 @@ def set_resource_active(actor: User, resource_id: int, active: bool) -> Resource
     return resource
 
 
-def _change(actor: User, resource_id: int, apply, now: datetime | None) -> Resource:
-    """Apply a change under the resource's lock; refuse it if bookings to come would break."""
+def _change(actor: User, resource_id: int, apply, now: datetime | None, *,
+            names: Iterable[str] | None = None) -> Resource:
+    """Apply a change under the resource's lock; refuse it if bookings to come would break.
+
+    *names*: the fields changed, for the permission check; None: any of them.
+    """
     now = now or utcnow()
+    names = FIELD_NAMES if names is None else tuple(names)
 
     def locked() -> Resource:
         resource = lock_resource(resource_id)
-        _require_manager(actor, resource.organisation_id)
+        _require_may_change(actor, resource, names)
         before = snapshot(resource)
         apply(resource)
         after = snapshot(resource)
@@ -230,6 +241,16 @@ def get_resource(viewer: User, resource_id: int) -> Resource:
 def _require_manager(actor: User, organisation_id: int) -> None:
     if not can_manage_organisation(actor, organisation_id):
         raise NotAllowed(_l("You cannot manage this organisation's resources."))
+
+
+def _require_may_change(actor: User, resource: Resource, names: Iterable[str]) -> None:
+    """Managers change anything; the resource's person its hours (permissions.can_change_fields)."""
+    if can_change_fields(actor, resource, names):
+        return
+    if can_keep_hours(actor, resource):
+        raise NotAllowed(_l("You may change only the weekly hours and closures of your own "
+                            "time; ask your organisation's administrators for the rest."))
+    _require_manager(actor, resource.organisation_id)
 
 
 def _managed_resource(actor: User, resource_id: int) -> Resource:

@@ -20,7 +20,7 @@ from booking.events import Action
 from booking.exceptions import InvalidInput, NotAllowed, NotFound, StateConflict
 from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
-from booking.permissions import can_find, can_manage_resource, can_see_details
+from booking.permissions import can_find, can_manage_resource, can_see_details, is_person_of
 from booking.scheduling import Interval, Recurrence, RecurrenceTooLong, Verdict
 from booking.services import changes, checks, clashes
 from booking.services.bookings import BookingRequest, check_reason, request_errors
@@ -138,10 +138,18 @@ def may_change(user: User, series: BookingSeries) -> bool:
                                or can_manage_resource(user, series.resource))
 
 
+def may_cancel(user: User, series: BookingSeries) -> bool:
+    """Whoever may change it, and the person whose time the series takes."""
+    return may_change(user, series) or is_person_of(user, series.resource)
+
+
 def cancel_series(user: User, series_id: int, *,
                   from_booking_id: int | None = None) -> list[Booking]:
     """Cancel the whole series, or one date and all that follow it."""
-    series = _changeable(user, series_id)
+    series = visible_series(user, series_id)
+    if not may_cancel(user, series):
+        raise NotAllowed(_l("Only the booker, the resource's organisation or the person whose "
+                            "time it is can cancel this."))
     occurrences = [b for b in series.bookings if b.occupies]
     if from_booking_id is not None:
         pivot = next((b for b in series.bookings if b.id == from_booking_id), None)

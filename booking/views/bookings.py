@@ -14,7 +14,7 @@ from booking.exceptions import Conflict, InvalidInput, NotAllowed, StateConflict
 from booking.forms.bookings import BookingForm, ConfirmForm, RejectForm
 from booking.messages import Refused, describe, format_day, format_moment, format_span
 from booking.models import Booking, BookingStatus, Resource
-from booking.permissions import can_change, can_decide, can_see_details
+from booking.permissions import can_cancel, can_decide, can_see_details
 from booking.scheduling import Interval
 from booking.services import bookings as booking_service
 from booking.services import listings
@@ -104,7 +104,7 @@ def detail(booking_id: int):
     booking = booking_service.visible_booking(current_user, booking_id)
     return render_template("bookings/detail.html", booking=booking,
                            may_see=can_see_details(current_user, booking),
-                           may_cancel=can_change(current_user, booking) and booking.occupies,
+                           may_cancel=can_cancel(current_user, booking) and booking.occupies,
                            may_decide=can_decide(current_user, booking)
                            and booking.status is BookingStatus.PENDING,
                            form=ConfirmForm(), reject_form=RejectForm())
@@ -114,7 +114,7 @@ def detail(booking_id: int):
 @login_required
 def cancel(booking_id: int):
     """Ask for confirmation, then cancel: the time is free again at once."""
-    booking = booking_service.changeable_booking(current_user, booking_id)
+    booking = booking_service.cancellable_booking(current_user, booking_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -95,6 +95,7 @@ def detail(series_id: int):
     series = series_service.visible_series(current_user, series_id)
     return render_template("series/detail.html", series=series,
                            may_change=series_service.may_change(current_user, series),
+                           may_cancel=series_service.may_cancel(current_user, series),
                            may_decide=can_manage_resource(current_user, series.resource),
                            form=ConfirmForm(), reject_form=RejectForm(),
                            edit_form=SeriesEditForm(title=series.title))
