@@ -114,6 +114,10 @@ def load() -> bool:
         user.set_password(PASSWORD)
         db.session.add(user)
     db.session.add_all(_resources(orgs))
+    db.session.flush()
+    # The mentor slots are Li Wei's own time: he sees their bookings and keeps their hours.
+    _resource("Mentor: Li Wei, senior 3D animator").person = _user(
+        "li.wei@haibin-animation.demo")
     db.session.commit()
     _book_demo_week()
     return True

@@ -127,6 +127,9 @@ def every_case(app, make_org, make_user, make_resource):
             resource = db.session.get(Resource, resource_id)
             if sharing == "school":
                 resource.allowed_organisations = [db.session.get(Organisation, school)]
+            if sharing != "none":  # a mentor's time: the owner's member (issue 14)
+                resource.kind = "staff"
+                resource.person_id = people[2] if owned_by == owner else people[4]
             for number, booker in enumerate((people[0], people[2], people[4])):
                 user = db.session.get(User, booker)
                 start = utc(2030, 1, 1 + number)
@@ -144,7 +147,10 @@ PAIRS = [(Resource, permissions.can_find, permissions.findable),
          (Resource, lambda _user, r: permissions.is_offered(r), lambda _user: permissions.offered()),
          (Resource, permissions.can_manage_resource, permissions.managed),
          (Booking, permissions.can_see_details, permissions.details_visible),
-         (Booking, permissions.can_see_booking, permissions.booking_visible)]
+         (Booking, permissions.can_see_booking, permissions.booking_visible),
+         (Resource, permissions.is_person_of, permissions.persons_resources),
+         (Resource, permissions.can_keep_hours, permissions.hours_kept),
+         (Booking, permissions.is_own_booking, permissions.own_bookings)]
 
 
 @pytest.mark.parametrize("model, predicate, twin", PAIRS)

@@ -172,52 +172,13 @@ class ClosureRowForm(Form):
             self.end.raw_data and self.end.raw_data[0]) and not self.reason.data
 
 
-class ResourceForm(FlaskForm):
-    organisation_id = SelectField(_l("Organisation"), coerce=int)
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
-    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()),
-                       default=ResourceKind.FACILITY.value)
-    description = TextAreaField(_l("Description"),
-                                validators=[Length(max=limits.DESCRIPTION_LENGTH)])
-    location = StringField(_l("Location"), validators=[Length(max=limits.LOCATION_LENGTH)])
-    capacity = IntegerField(_l("Capacity (places at the same time)"), default=1,
-                            validators=[InputRequired()])
-    timezone = SelectField(_l("Time zone"), default="Asia/Shanghai", validate_choice=False)
+class HoursFields:
+    """Weekly hours and closures: on the resource form, and on the hours page of its person."""
+
     windows = TextAreaField(_l("Opening hours"), description=_l(
         "One line each, like \"Mon-Fri 09:00-18:00\" or \"Wed 14:00-17:00\", in the resource's "
         "time zone. Leave empty to allow any time."), render_kw={"rows": 4})
-    slot_minutes = IntegerField(_l("Slot length (minutes)"), validators=[Optional()],
-                                description=_l("Bookings start on the slot grid and last "
-                                               "whole slots. Empty: any start time."))
-    min_minutes = IntegerField(_l("Shortest booking (minutes)"), validators=[Optional()])
-    max_minutes = IntegerField(_l("Longest booking (minutes)"), validators=[Optional()])
-    notice_minutes = IntegerField(_l("Minimum notice (minutes)"), validators=[Optional()],
-                                  default=0,
-                                  description=_l("1440 minutes are one day."))
-    horizon_days = IntegerField(_l("Bookable this many days ahead"), validators=[Optional()])
-    buffer_before_minutes = IntegerField(_l("Kept free before each booking (minutes)"),
-                                         validators=[Optional()], default=0)
-    buffer_after_minutes = IntegerField(_l("Kept free after each booking (minutes)"),
-                                        validators=[Optional()], default=0)
-    approval_required = BooleanField(_l("Bookings need our approval"))
-    who_may_book = RadioField(_l("Who may book"), default="all", choices=choices([
-        ("all", _l("Every member organisation")),
-        ("some", _l("Only our organisation and those chosen below"))]))
-    allowed_organisations = SelectMultipleField(_l("Organisations that may book"), coerce=int,
-                                                render_kw={"size": 8})
     closures = FieldList(FormField(ClosureRowForm), label=_l("Closures"))
-
-    def setup(self, organisations: Iterable, *, choose_owner: bool) -> None:
-        """Fill the choices; only a platform administrator picks the owner."""
-        organisations = list(organisations)
-        self.timezone.choices = choices(timezone_choices())
-        self.allowed_organisations.choices = choices((o.id, o.name) for o in organisations)
-        if choose_owner:
-            self.organisation_id.choices = choices((o.id, o.name) for o in organisations)
-        else:
-            del self.organisation_id
-        while sum(1 for row in self.closures if row.is_blank()) < EXTRA_CLOSURE_ROWS:
-            self.closures.append_entry()
 
     def validate_windows(self, field) -> None:
         self.parsed_windows, errors = parse_windows(field.data)
@@ -238,11 +199,91 @@ class ResourceForm(FlaskForm):
         if any(row.form.start.errors or row.form.end.errors for row in field):
             raise ValidationError(_("Correct the closures marked below."))
 
+    def _kept_closures(self) -> list[ClosureRowForm]:
+        """The closure rows filled in correctly and not marked for removal."""
+        return [row.form for row in self.closures
+                if not (row.form.remove.data or row.form.is_blank() or row.form.start.errors
+                        or row.form.end.errors or None in (row.form.start.data,
+                                                           row.form.end.data))]
+
+    def closure_data(self, zone: str) -> list[tuple]:
+        """The kept closure rows as (aware start, aware end, reason) in *zone*."""
+        return [(local_to_utc(r.start.data, zone), local_to_utc(r.end.data, zone),
+                 r.reason.data or "") for r in self._kept_closures()]
+
+    def add_blank_closures(self) -> None:
+        while sum(1 for row in self.closures if row.is_blank()) < EXTRA_CLOSURE_ROWS:
+            self.closures.append_entry()
+
+
+class HoursForm(HoursFields, FlaskForm):
+    """The hours page: what the person of a staff resource keeps (permissions.HOURS_FIELDS)."""
+
+    def show_errors(self, exc: InvalidInput) -> None:
+        for name, messages in exc.fields.items():
+            target = self.windows.errors if name == "windows" else self.form_errors
+            if isinstance(target, tuple):
+                target = self.windows.errors = list(target)
+            target.extend(str(m) for m in messages)
+
+
+class ResourceForm(HoursFields, FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int)
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=limits.NAME_LENGTH)])
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()),
+                       default=ResourceKind.FACILITY.value)
+    description = TextAreaField(_l("Description"),
+                                validators=[Length(max=limits.DESCRIPTION_LENGTH)])
+    location = StringField(_l("Location"), validators=[Length(max=limits.LOCATION_LENGTH)])
+    capacity = IntegerField(_l("Capacity (places at the same time)"), default=1,
+                            validators=[InputRequired()])
+    timezone = SelectField(_l("Time zone"), default="Asia/Shanghai", validate_choice=False)
+    slot_minutes = IntegerField(_l("Slot length (minutes)"), validators=[Optional()],
+                                description=_l("Bookings start on the slot grid and last "
+                                               "whole slots. Empty: any start time."))
+    min_minutes = IntegerField(_l("Shortest booking (minutes)"), validators=[Optional()])
+    max_minutes = IntegerField(_l("Longest booking (minutes)"), validators=[Optional()])
+    notice_minutes = IntegerField(_l("Minimum notice (minutes)"), validators=[Optional()],
+                                  default=0,
+                                  description=_l("1440 minutes are one day."))
+    horizon_days = IntegerField(_l("Bookable this many days ahead"), validators=[Optional()])
+    buffer_before_minutes = IntegerField(_l("Kept free before each booking (minutes)"),
+                                         validators=[Optional()], default=0)
+    buffer_after_minutes = IntegerField(_l("Kept free after each booking (minutes)"),
+                                        validators=[Optional()], default=0)
+    approval_required = BooleanField(_l("Bookings need our approval"))
+    who_may_book = RadioField(_l("Who may book"), default="all", choices=choices([
+        ("all", _l("Every member organisation")),
+        ("some", _l("Only our organisation and those chosen below"))]))
+    allowed_organisations = SelectMultipleField(_l("Organisations that may book"), coerce=int,
+                                                render_kw={"size": 8})
+    person_id = SelectField(_l("Whose time it is (staff)"), validate_choice=False, description=_l(
+        "A member of the owning organisation: they see its bookings as their own, set its "
+        "hours and closures, and may cancel its bookings."))
+
+    def setup(self, organisations: Iterable, *, choose_owner: bool,
+              people: Iterable = ()) -> None:
+        """Fill the choices; only a platform administrator picks the owner.
+
+        *people*: who may be named as a staff resource's person (members of its owner).
+        """
+        organisations = list(organisations)
+        self.person_id.choices = choices([("", _("Nobody"))] + [
+            (str(p.id), p.name if not choose_owner else f"{p.name} ({p.organisation.name})")
+            for p in people])
+        self.timezone.choices = choices(timezone_choices())
+        self.allowed_organisations.choices = choices((o.id, o.name) for o in organisations)
+        if choose_owner:
+            self.organisation_id.choices = choices((o.id, o.name) for o in organisations)
+        else:
+            del self.organisation_id
+        self.add_blank_closures()
+
     def to_data(self) -> ResourceData:
         """What the person entered, in the shape the catalogue service takes."""
         zone = self.timezone.data if is_valid_timezone(self.timezone.data) else "UTC"
-        closures = [(local_to_utc(r.start.data, zone), local_to_utc(r.end.data, zone),
-                     r.reason.data or "") for r in self._kept_closures()]
+        closures = self.closure_data(zone)
+        person = self.person_id.data
         def number(field, default=None):  # noqa: E306 - empty optional fields
             return default if field.data is None else field.data
         return ResourceData(
@@ -256,15 +297,9 @@ class ResourceForm(FlaskForm):
             buffer_after_minutes=number(self.buffer_after_minutes, 0),
             approval_required=bool(self.approval_required.data),
             open_to_all=self.who_may_book.data != "some",
+            person_id=int(person) if person and str(person).isdigit() else None,
             allowed_organisation_ids=list(self.allowed_organisations.data or []),
             windows=list(getattr(self, "parsed_windows", [])), closures=closures)
-
-    def _kept_closures(self) -> list[ClosureRowForm]:
-        """The closure rows filled in correctly and not marked for removal."""
-        return [row.form for row in self.closures
-                if not (row.form.remove.data or row.form.is_blank() or row.form.start.errors
-                        or row.form.end.errors or None in (row.form.start.data,
-                                                           row.form.end.data))]
 
     def validate(self, extra_validators=None) -> bool:
         """The form's own checks, then the catalogue's, so every mistake shows at once."""
@@ -300,6 +335,7 @@ def resource_form_data(resource: Resource) -> dict:
         "buffer_after_minutes", "approval_required")}
     zone = resource.timezone
     return {**values, "windows": format_windows(data.windows),
+            "person_id": str(data.person_id) if data.person_id else "",
             "who_may_book": "all" if data.open_to_all else "some",
             "allowed_organisations": data.allowed_organisation_ids,
             "closures": [{"start": to_zone(s, zone).replace(tzinfo=None),

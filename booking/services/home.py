@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, BookingSeries, BookingStatus, Resource, User
-from booking.permissions import managed
+from booking.permissions import managed, persons_resources
 
 SHOWN = 5  # rows per list; each list links to its full page
 
@@ -33,10 +33,13 @@ class Home:
     to_decide: list[Booking] = field(default_factory=list)  # requests I decide on
     to_decide_total: int = 0
     series: list[SeriesSummary] = field(default_factory=list)
+    my_time: list[Resource] = field(default_factory=list)  # staff resources that name me
+    booked_me: list[Booking] = field(default_factory=list)  # who booked my time, soonest first
+    booked_me_total: int = 0
 
 
 def home(user: User, *, now: datetime) -> Home:
-    """The person's coming bookings, open requests both ways, and series."""
+    """The person's coming bookings, open requests both ways, series, and who booked their time."""
     page = Home()
     mine = sa.select(Booking).where(Booking.user_id == user.id, Booking.end_at > now)
     confirmed = mine.where(Booking.status == BookingStatus.CONFIRMED)
@@ -50,6 +53,14 @@ def home(user: User, *, now: datetime) -> Home:
         page.to_decide = _first(waiting.order_by(Booking.created_at, Booking.id))
         page.to_decide_total = _count(waiting)
     page.series = my_series(user, now=now)
+    page.my_time = list(db.session.scalars(sa.select(Resource).where(persons_resources(user))
+                                           .order_by(Resource.name, Resource.id)))
+    if page.my_time:
+        booked = sa.select(Booking).where(
+            Booking.resource_id.in_([r.id for r in page.my_time]), Booking.end_at > now,
+            Booking.status.in_(OCCUPYING_STATUSES))
+        page.booked_me = _first(booked.order_by(Booking.start_at, Booking.id))
+        page.booked_me_total = _count(booked)
     return page
 
 

@@ -12,11 +12,11 @@ from flask_login import current_user, login_required
 
 from booking.db_types import utcnow
 from booking.exceptions import BookingsWouldBreak, InvalidInput
-from booking.forms.catalogue import (KIND_LABELS, ResourceForm, ResourceSearchForm,
+from booking.forms.catalogue import (KIND_LABELS, HoursForm, ResourceForm, ResourceSearchForm,
                                      group_windows, resource_form_data)
 from booking.messages import describe_breach, format_minutes, format_span
 from booking.models import Resource
-from booking.permissions import can_book, can_manage_resource
+from booking.permissions import can_book, can_keep_hours, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import listings, organisations
 from booking.services import resources as catalogue
@@ -65,6 +65,7 @@ def detail(resource_id: int):
     return render_template(
         "resources/detail.html", resource=resource, rules=describe_rules(resource),
         closures=closures, can_manage=can_manage, may_book=can_book(current_user, resource),
+        keeps_hours=can_keep_hours(current_user, resource),
         kept=listings.kept_without_access(resource, now=now) if can_manage else [])
 
 
@@ -75,8 +76,10 @@ def new():
     if not current_user.is_org_admin:
         abort(403)
     form = ResourceForm(data={"organisation_id": request.args.get("organisation", type=int)})
+    people = (_people_of(*organisations.active_organisations())
+              if current_user.is_platform_admin else _people_of(current_user.organisation))
     form.setup(organisations.active_organisations(),
-               choose_owner=current_user.is_platform_admin)
+               choose_owner=current_user.is_platform_admin, people=people)
     if form.validate_on_submit():
         owner = (form.organisation_id.data if current_user.is_platform_admin
                  else current_user.organisation_id)
@@ -98,7 +101,8 @@ def edit(resource_id: int):
     if not can_manage_resource(current_user, resource):
         abort(403)
     form = ResourceForm(data=None if request.method == "POST" else resource_form_data(resource))
-    form.setup(organisations.active_organisations(), choose_owner=False)
+    form.setup(organisations.active_organisations(), choose_owner=False,
+               people=_people_of(resource.organisation))
     breaches = []
     if form.validate_on_submit():
         try:
@@ -112,6 +116,40 @@ def edit(resource_id: int):
             return redirect(url_for("resources.detail", resource_id=resource.id))
     return render_template("resources/form.html", form=form, resource=resource,
                            breaches=breaches), 409 if breaches else 200
+
+
+@bp.route("/<int:resource_id>/hours", methods=["GET", "POST"])
+@login_required
+def hours(resource_id: int):
+    """Weekly hours and closures only: the page of the person a staff resource names."""
+    resource = catalogue.get_resource(current_user, resource_id)
+    if not can_keep_hours(current_user, resource):
+        abort(403)
+    data = resource_form_data(resource)
+    form = HoursForm(data=None if request.method == "POST" else {
+        "windows": data["windows"], "closures": data["closures"]})
+    form.add_blank_closures()
+    breaches = []
+    if form.validate_on_submit():
+        try:
+            catalogue.update_resource_fields(
+                current_user, resource.id, windows=list(getattr(form, "parsed_windows", [])),
+                closures=form.closure_data(resource.timezone))
+        except InvalidInput as exc:
+            form.show_errors(exc)
+        except BookingsWouldBreak as exc:
+            breaches = describe_breaches(exc)
+        else:
+            flash(_("Your hours are saved."), "success")
+            return redirect(url_for("resources.detail", resource_id=resource.id))
+    return render_template("resources/hours.html", form=form, resource=resource,
+                           breaches=breaches), 409 if breaches else 200
+
+
+def _people_of(*owners) -> list:
+    """Who may be named as a staff resource's person: the owners' active members."""
+    return [p for owner in owners for p in organisations.members_of(owner)
+            if p.is_active_account]
 
 
 def describe_breaches(exc: BookingsWouldBreak) -> list[tuple[int, str]]:
