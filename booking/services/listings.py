@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from booking import scheduling
 from booking.extensions import db
 from booking.limits import PAGE_SIZE
-from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+from booking.models import (OCCUPYING_STATUSES, Booking, BookingSeries, BookingStatus, Resource,
+                            User)
 from booking.permissions import is_shared_with, managed, own_bookings
 from booking.scheduling import Interval, Slot
 from booking.services.checks import occupancies
@@ -18,7 +20,8 @@ from booking.services.checks import occupancies
 
 def _with_relations(stmt: sa.Select) -> sa.Select:
     return stmt.options(joinedload(Booking.resource).joinedload(Resource.organisation),
-                        joinedload(Booking.user), joinedload(Booking.organisation))
+                        joinedload(Booking.user), joinedload(Booking.organisation),
+                        joinedload(Booking.series))
 
 
 def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_SIZE,
@@ -27,6 +30,42 @@ def my_bookings(user: User, *, upcoming: bool, now: datetime, limit: int = PAGE_
     recent first. A mentor's own include the bookings of their time."""
     stmt = sa.select(Booking).where(own_bookings(user))
     return _page(stmt, upcoming=upcoming, now=now, limit=limit, offset=offset)
+
+
+@dataclass
+class SeriesRow:
+    """The dates of one series on a list, folded into one row where its first date falls."""
+
+    series: BookingSeries
+    bookings: list[Booking] = field(default_factory=list)
+
+    @property
+    def resource(self) -> Resource:
+        return self.series.resource
+
+    def count(self, status: str) -> int:
+        return sum(1 for b in self.bookings if b.status.value == status)
+
+
+#: How many of the person's bookings one list page folds into its rows.
+FOLDED = 500
+
+
+def my_booking_rows(user: User, *, upcoming: bool, now: datetime,
+                    limit: int = PAGE_SIZE) -> list[Booking | SeriesRow]:
+    """My bookings with each series folded into one row (issue 14): a booking or a SeriesRow."""
+    rows: list[Booking | SeriesRow] = []
+    folded: dict[int, SeriesRow] = {}
+    for booking in my_bookings(user, upcoming=upcoming, now=now, limit=FOLDED):
+        if booking.series_id is None:
+            rows.append(booking)
+        elif (row := folded.get(booking.series_id)) is not None:
+            row.bookings.append(booking)
+            continue
+        else:
+            row = folded[booking.series_id] = SeriesRow(booking.series, [booking])
+            rows.append(row)
+    return rows[:limit]
 
 
 def pending_requests(admin: User) -> list[Booking]:

@@ -132,8 +132,10 @@ def cancel(booking_id: int):
 def mine():
     """The person's bookings, upcoming or past."""
     past = request.args.get("when") == "past"
-    bookings = listings.my_bookings(current_user, upcoming=not past, now=utcnow())
-    return render_template("bookings/mine.html", bookings=bookings, past=past)
+    rows = listings.my_booking_rows(current_user, upcoming=not past, now=utcnow())
+    others = any(b.user_id != current_user.id for row in rows
+                 for b in (row.bookings if isinstance(row, listings.SeriesRow) else [row]))
+    return render_template("bookings/mine.html", bookings=rows, past=past, show_booker=others)
 
 
 @bp.get("/organisation")
