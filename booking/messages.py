@@ -162,3 +162,22 @@ def describe_breach(breach: Breach, zone: str) -> str:
     """A booking a resource's new rules would break: when, and which rules, in sentences."""
     reasons = " ".join(describe(reason, zone) for reason in breach.reasons)
     return f"{format_span(breach.period, zone)}: {reasons}"
+
+
+def series_outcome(booked, skipped: int, owner: str) -> str:
+    """What a new series really did: 'Booked 8 dates', or 'Requested 8 dates ... until X
+    decides', mixed outcomes counted, and the dates left out."""
+    pending = sum(b.status.value == "pending" for b in booked)
+    if pending:
+        said = ngettext("Requested %(num)d date: it is held for you until %(org)s decides.",
+                        "Requested %(num)d dates: they are held for you until %(org)s decides.",
+                        pending, org=owner)
+        if pending < len(booked):
+            said += " " + ngettext("%(num)d date is booked.", "%(num)d dates are booked.",
+                                   len(booked) - pending)
+    else:
+        said = ngettext("Booked %(num)d date.", "Booked %(num)d dates.", len(booked))
+    if skipped:
+        said += " " + ngettext("%(num)d date was left out.", "%(num)d dates were left out.",
+                               skipped)
+    return said

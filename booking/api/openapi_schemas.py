@@ -193,7 +193,11 @@ SCHEMAS = {
                        "alternatives": {"type": "array", "items": ref("Interval")}}),
     "SeriesPreview": obj({"occurrences": {"type": "array", "items": ref("Occurrence")}}),
     "SeriesCreated": obj({"series_id": ID, "bookings": {"type": "array", "items": ref("Booking")},
-                          "skipped": {"type": "array", "items": ref("Occurrence")}}),
+                          "skipped": {"type": "array", "items": ref("Occurrence")},
+                          "confirmed": WHOLE, "pending": WHOLE,
+                          "message": {"type": "string", "description": "What really happened: "
+                                      "'Booked 8 dates.' or 'Requested 8 dates: ...', mixed "
+                                      "outcomes counted, in the caller's language."}}),
     "Series": obj({"id": ID, "resource_id": ID, "title": TEXT, "timezone": TEXT,
                    "quantity": WHOLE,
                    "repeat": obj({"freq": TEXT, "interval": WHOLE,

@@ -13,7 +13,8 @@ from booking.api import queries, serialise
 from booking.api.auth import api_user
 from booking.api.parsing import Reader, json_object, parse_clock, parse_date
 from booking.exceptions import NotFound
-from booking.models import BookingSeries, User
+from booking.messages import series_outcome
+from booking.models import BookingSeries, BookingStatus, User
 from booking.scheduling import Frequency, Recurrence
 from booking.services import bookings as booking_service
 from booking.services import series as service
@@ -45,8 +46,12 @@ def create_from(body: dict[str, Any], first: BookingRequest):
     series, booked, skipped = service.create_series(user, request)
     zone = series.resource.timezone
     location = url_for("api.series.show", series_id=series.id, _external=True)
+    pending = sum(b.status is BookingStatus.PENDING for b in booked)
     return ({"series_id": series.id, "bookings": [serialise.booking(user, b) for b in booked],
-             "skipped": [serialise.verdict(v, zone) for v in skipped]}, 201,
+             "skipped": [serialise.verdict(v, zone) for v in skipped],
+             "confirmed": len(booked) - pending, "pending": pending,
+             "message": series_outcome(booked, len(skipped), series.resource.organisation.name)},
+            201,
             {"Location": location})
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, BookingSeries, BookingStatus, Resource, User
-from booking.permissions import managed, persons_resources
+from booking.permissions import persons_resources
+from booking.services.listings import pending_requests
 
 SHOWN = 5  # rows per list; each list links to its full page
 
@@ -30,7 +31,7 @@ class Home:
     coming: list[Booking] = field(default_factory=list)  # confirmed, soonest first
     coming_total: int = 0
     pending: list[Booking] = field(default_factory=list)  # my requests awaiting a decision
-    to_decide: list[Booking] = field(default_factory=list)  # requests I decide on
+    to_decide: list = field(default_factory=list)  # requests I decide on: Booking | SeriesRow
     to_decide_total: int = 0
     series: list[SeriesSummary] = field(default_factory=list)
     my_time: list[Resource] = field(default_factory=list)  # staff resources that name me
@@ -48,10 +49,8 @@ def home(user: User, *, now: datetime) -> Home:
     page.pending = _first(mine.where(Booking.status == BookingStatus.PENDING)
                           .order_by(Booking.start_at, Booking.id), limit=None)
     if user.is_org_admin:
-        waiting = sa.select(Booking).join(Booking.resource).where(
-            Booking.status == BookingStatus.PENDING, Booking.end_at > now, managed(user))
-        page.to_decide = _first(waiting.order_by(Booking.created_at, Booking.id))
-        page.to_decide_total = _count(waiting)
+        waiting = pending_requests(user, now=now)  # a series is one request
+        page.to_decide, page.to_decide_total = waiting[:SHOWN], len(waiting)
     page.series = my_series(user, now=now)
     page.my_time = list(db.session.scalars(sa.select(Resource).where(persons_resources(user))
                                            .order_by(Resource.name, Resource.id)))

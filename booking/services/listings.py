@@ -54,26 +54,36 @@ FOLDED = 500
 def my_booking_rows(user: User, *, upcoming: bool, now: datetime,
                     limit: int = PAGE_SIZE) -> list[Booking | SeriesRow]:
     """My bookings with each series folded into one row (issue 14): a booking or a SeriesRow."""
+    return fold_series(my_bookings(user, upcoming=upcoming, now=now, limit=FOLDED))[:limit]
+
+
+def fold_series(bookings: list[Booking]) -> list[Booking | SeriesRow]:
+    """The bookings in their order, each series' dates folded into one row where it first
+    appears; a single date of a series stays a plain booking."""
     rows: list[Booking | SeriesRow] = []
     folded: dict[int, SeriesRow] = {}
-    for booking in my_bookings(user, upcoming=upcoming, now=now, limit=FOLDED):
+    for booking in bookings:
         if booking.series_id is None:
             rows.append(booking)
         elif (row := folded.get(booking.series_id)) is not None:
             row.bookings.append(booking)
-            continue
         else:
             row = folded[booking.series_id] = SeriesRow(booking.series, [booking])
             rows.append(row)
-    return rows[:limit]
+    return [row.bookings[0] if isinstance(row, SeriesRow) and len(row.bookings) == 1 else row
+            for row in rows]
 
 
-def pending_requests(admin: User) -> list[Booking]:
-    """Requests awaiting a decision on resources the person manages, oldest first."""
+def pending_requests(admin: User, *, now: datetime | None = None,
+                     limit: int = FOLDED) -> list[Booking | SeriesRow]:
+    """Requests awaiting a decision on resources the person manages, oldest first; the
+    pending dates of one series are one request (approve all, or date by date)."""
     stmt = (sa.select(Booking).join(Booking.resource)
             .where(Booking.status == BookingStatus.PENDING, managed(admin))
-            .order_by(Booking.created_at, Booking.id))
-    return list(db.session.scalars(_with_relations(stmt)))
+            .order_by(Booking.created_at, Booking.start_at, Booking.id))
+    if now is not None:
+        stmt = stmt.where(Booking.end_at > now)
+    return fold_series(list(db.session.scalars(_with_relations(stmt).limit(limit))))
 
 
 def organisation_resource_bookings(admin: User, *, upcoming: bool, now: datetime,

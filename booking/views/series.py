@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict, StateConflict
 from booking.forms.bookings import ConfirmForm, RejectForm
 from booking.forms.series import SeriesEditForm, SeriesForm
-from booking.messages import describe
-from booking.models import Booking, BookingStatus, Resource
+from booking.messages import describe, series_outcome
 from booking.permissions import can_manage_resource
 from booking.services import series as series_service
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from booking.timezones import local_to_utc
+from booking.urls import safe_next
 from booking.views.helpers import bookable_resource, show_field_errors
 from booking.views.series_preview import series_preview
 
@@ -46,26 +46,8 @@ def new():
     except SeriesConflict as exc:
         return _render(form, resource, verdicts=exc.verdicts, series_request=series_request,
                        refused=True), 409
-    flash(_what_happened(booked, skipped, resource), "success")
+    flash(series_outcome(booked, len(skipped), resource.organisation.name), "success")
     return redirect(url_for("series.detail", series_id=series.id))
-
-
-def _what_happened(booked: list[Booking], skipped: list, resource: Resource) -> str:
-    """'Booked 8 dates', or 'Requested 8 dates ... until X decides': what really happened."""
-    pending = sum(b.status is BookingStatus.PENDING for b in booked)
-    if pending:
-        said = ngettext("Requested %(num)d date: it is held for you until %(org)s decides.",
-                        "Requested %(num)d dates: they are held for you until %(org)s decides.",
-                        pending, org=resource.organisation.name)
-        if pending < len(booked):
-            said += " " + ngettext("%(num)d date is booked.", "%(num)d dates are booked.",
-                                   len(booked) - pending)
-    else:
-        said = ngettext("Booked %(num)d date.", "Booked %(num)d dates.", len(booked))
-    if skipped:
-        said += " " + ngettext("%(num)d date was left out.", "%(num)d dates were left out.",
-                               len(skipped))
-    return said
 
 
 def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> SeriesRequest:
@@ -153,8 +135,9 @@ def approve(series_id: int):
     except (Conflict, StateConflict, NotAllowed) as exc:
         flash(str(exc.message), "error")
     else:
-        flash(_("%(n)d dates approved.", n=len(approved)), "success")
-    return redirect(url_for("series.detail", series_id=series_id))
+        flash(ngettext("%(num)d date approved.", "%(num)d dates approved.", len(approved)),
+              "success")
+    return _back(series_id)
 
 
 @bp.post("/<int:series_id>/reject")
@@ -170,5 +153,12 @@ def reject(series_id: int):
     except StateConflict as exc:
         flash(str(exc.message), "error")
     else:
-        flash(_("%(n)d dates rejected.", n=len(rejected)), "success")
-    return redirect(url_for("series.detail", series_id=series_id))
+        flash(ngettext("%(num)d date rejected.", "%(num)d dates rejected.", len(rejected)),
+              "success")
+    return _back(series_id)
+
+
+def _back(series_id: int):
+    """To the page the decision was made on (the requests, the home page), else the series."""
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("series.detail", series_id=series_id)))

@@ -80,6 +80,12 @@ def owner_pages(d: Demo) -> list[str]:
             f"/series/{d.series}"]
 
 
+def mentor_pages(d: Demo) -> list[str]:
+    """Li Wei, whose time the mentor slots are (issue 14): his own pages and hours."""
+    return ["/", "/bookings/", f"/resources/{d.mentor}", f"/resources/{d.mentor}/hours",
+            f"/calendar/mine?date={d.tuesday}"]
+
+
 def chair_pages(d: Demo) -> list[str]:
     return ["/", "/admin/organisations", f"/admin/organisations/{d.school}",
             f"/calendar?date={d.tuesday}"]
@@ -89,6 +95,7 @@ ROLES = {
     "anonymous": (None, lambda d: ["/", "/login"]),
     "teacher": ("wang.fang@dmvs.demo", teacher_pages),
     "owner": ("labs@haibin-animation.demo", owner_pages),
+    "mentor": ("li.wei@haibin-animation.demo", mentor_pages),
     "chair": ("admin@neusoft.demo", chair_pages),
 }
 
