@@ -139,3 +139,24 @@ def test_a_stretched_series_still_blocks_its_new_time(client, app, world, day):
         "end": local(day, "19:00").isoformat()})
     assert evening.status_code == 409 and evening.get_json()["reasons"][0]["code"] == "conflict"
     assert snapshot(app) == before
+
+
+def test_the_answer_says_what_really_happened(client, app, world, day, make_resource):
+    """'Booked 6 dates' only when they are booked; requests say they wait (issue 14)."""
+    booked = client.post(URL, json=series_body(world, day), headers=world.auth(world.teacher))
+    assert booked.status_code == 201
+    answer = booked.get_json()
+    assert (answer["confirmed"], answer["pending"]) == (6, 0)
+    assert answer["message"] == "Booked 6 dates."
+    studio = make_resource(world.enterprise, name="Studio", approval_required=True)
+    requested = client.post(URL, json={**series_body(world, day), "resource_id": studio},
+                            headers=world.auth(world.teacher))
+    answer = requested.get_json()
+    assert (answer["confirmed"], answer["pending"]) == (0, 6)
+    assert answer["message"].startswith("Requested 6 dates") and "Booked" not in answer["message"]
+    # The owner's own admin books at once: the same call, a different truth.
+    owner = client.post(URL, json={**series_body(world, day), "resource_id": studio,
+                                   "start": local(day, "08:00").isoformat(),
+                                   "end": local(day, "09:00").isoformat()},
+                        headers=world.auth(world.enterprise_admin))
+    assert owner.get_json()["message"] == "Booked 6 dates."
