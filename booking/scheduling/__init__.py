@@ -1,7 +1,7 @@
 """The pure scheduling core: intervals, booking rules, free time and recurrence (stdlib only)."""
 
 from booking.scheduling.alternatives import (
-    Slot, find_alternatives, free_intervals, free_slots,
+    Slot, fewer_places, find_alternatives, free_intervals, free_slots, same_time_later,
 )
 from booking.scheduling.availability import WeeklyWindow, at_local
 from booking.scheduling.intervals import Interval, intersect, merge, require_aware, subtract
@@ -28,7 +28,7 @@ __all__ = [
     "BookingRules", "Breach", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
     "Recurrence", "RecurrenceTooLong", "Slot", "Verdict", "WeeklyWindow",
     "at_local", "available_periods", "breaches", "check_booking", "earliest_start",
-    "find_alternatives", "free_intervals", "free_slots", "intersect", "latest_start",
+    "fewer_places", "find_alternatives", "free_intervals", "same_time_later", "free_slots", "intersect", "latest_start",
     "longest_booking", "max_booking_length", "merge", "places_left", "require_aware",
     "shortest_booking", "subtract", "to_rrule_string",
 ]

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from booking.scheduling.availability import grid_starts
+from booking.scheduling.availability import at_local, grid_starts
 from booking.scheduling.intervals import Interval, intersect, require_aware
 from booking.scheduling.rules import (
-    BookingRules, available_periods, earliest_start, grid_anchors, is_whole_slots, latest_start,
-    shortest_booking, size_reasons,
+    BookingRules, available_periods, check_booking, earliest_start, grid_anchors, is_whole_slots,
+    latest_start, places_left, shortest_booking, size_reasons,
 )
 from booking.scheduling.usage import Occupancy, Usage
 
@@ -51,6 +51,48 @@ def find_alternatives(rules: BookingRules, period: Interval, *, quantity: int = 
     earlier = [candidate for candidate in free if candidate.start < period.start]
     later = [candidate for candidate in free if candidate.start > period.start]
     return earlier[max(len(earlier) - before, 0):] + later[:after]
+
+
+def same_time_later(rules: BookingRules, period: Interval, *, quantity: int = 1,
+                    occupying: Iterable[Occupancy], now: datetime, days: int = 3,
+                    search_days: int = 14) -> list[Interval]:
+    """Return the same wall-clock time on the following days where it can be booked.
+
+    Up to *days* of them, within *search_days* after the refused date; the clock is the
+    resource's, so the time stays put across a daylight-saving change (at_local).
+    """
+    require_aware(now, "now")
+    if size_reasons(rules, period.duration, quantity):
+        return []
+    occupying = list(occupying)
+    start, end = period.start.astimezone(rules.zone), period.end.astimezone(rules.zone)
+    found = []
+    for offset in range(1, search_days + 1):
+        step = timedelta(days=offset)
+        moved = (at_local(start.date() + step, start.time(), rules.zone),
+                 at_local(end.date() + step, end.time(), rules.zone))
+        if moved[0] >= moved[1]:
+            continue  # a daylight-saving gap swallowed it
+        candidate = Interval(*moved)
+        if not check_booking(rules, candidate, quantity=quantity, occupying=occupying, now=now):
+            found.append(candidate)
+            if len(found) == days:
+                break
+    return found
+
+
+def fewer_places(rules: BookingRules, period: Interval, *, quantity: int,
+                 occupying: Iterable[Occupancy], now: datetime | None) -> int | None:
+    """When only places are short, how many can still be booked for *period* ("4 left")."""
+    if not 1 < quantity <= rules.capacity:
+        return None
+    occupying = list(occupying)
+    occupied = rules.occupied(period)
+    left = places_left(rules, occupied, [o for o in occupying if o.period.overlaps(occupied)])
+    if not 0 < left < quantity:
+        return None
+    fits = not check_booking(rules, period, quantity=left, occupying=occupying, now=now)
+    return left if fits else None
 
 
 def free_slots(rules: BookingRules, span: Interval, *, occupying: Iterable[Occupancy],

@@ -13,11 +13,20 @@ from booking.scheduling.usage import Occupancy, Usage
 
 @dataclass
 class Verdict:
-    """Whether one wanted period may stand, why not, and free times nearby."""
+    """Whether one wanted period may stand, why not, and what else would do.
+
+    *alternatives*: free times of the same length nearby (other hours); *later_days*: the
+    same wall-clock time on the next days; *elsewhere*: (resource id, name) of other
+    resources of the same kind free at the very time; *places_left*: how many places are
+    still free then, when only places are short.
+    """
 
     period: Interval
     reasons: list[Reason] = field(default_factory=list)
     alternatives: list[Interval] = field(default_factory=list)
+    later_days: list[Interval] = field(default_factory=list)
+    elsewhere: list[tuple[int, str]] = field(default_factory=list)
+    places_left: int | None = None
 
     @property
     def ok(self) -> bool:
