@@ -18,7 +18,7 @@ from booking.api import serialise
 from booking.exceptions import (BookingError, BookingsWouldBreak, Conflict, InvalidInput,
                                 SeriesConflict, StateConflict)
 from booking.extensions import db
-from booking.messages import describe_breach
+from booking.messages import Refused, describe_breach
 
 
 def register(app: Flask) -> None:
@@ -77,16 +77,20 @@ def as_json(exc: BookingError, zone: str) -> dict:
         return {"error": exc.code, "fields": fields,
                 "message": _("Some fields are not right: %(names)s.", names=", ".join(fields))}
     if isinstance(exc, SeriesConflict):
-        return {"error": exc.code, "reasons": serialise.reasons(exc.reasons, zone),
+        return {"error": exc.code, "reasons": [r for v in exc.refused for r in serialise.reasons(
+                    v.reasons, zone, Refused(v.period, *exc.buffers))],
                 "message": _("%(n)d of the dates cannot be booked.", n=len(exc.refused)),
-                "alternatives": [], "occurrences": [serialise.verdict(v, zone)
+                "alternatives": [], "occurrences": [serialise.verdict(v, zone, exc.buffers)
                                                     for v in exc.verdicts]}
     if isinstance(exc, Conflict):
-        reasons = serialise.reasons(exc.reasons, zone)
+        refused = (Refused(exc.verdict.period, *exc.buffers) if exc.verdict is not None
+                   else None)
+        reasons = serialise.reasons(exc.reasons, zone, refused)
         message = str(exc.message) if exc.message else " ".join(
             [_("This time cannot be booked.")] + [r["message"] for r in reasons])
         return {"error": exc.code, "message": message, "reasons": reasons,
-                "alternatives": [serialise.interval(i, zone) for i in exc.alternatives]}
+                "alternatives": [serialise.interval(i, zone) for i in exc.alternatives],
+                **serialise.other_choices(exc.verdict, zone)}
     if isinstance(exc, BookingsWouldBreak):
         return {"error": exc.code, "message": _breach_message(exc, zone), "reasons": [],
                 "alternatives": [], "bookings": [serialise.breach(b, zone)

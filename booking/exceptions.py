@@ -56,19 +56,27 @@ class Conflict(BookingError):
     code = "conflict"
 
     def __init__(self, reasons: Sequence[Any], alternatives: Sequence[Any] = (),
-                 message: str = "", *, zone: str | None = None) -> None:
+                 message: str = "", *, zone: str | None = None, verdict: Any = None,
+                 buffers: tuple[int, int] = (0, 0)) -> None:
         super().__init__(message)
         self.reasons = list(reasons)
         self.alternatives = list(alternatives)
         self.zone = zone
+        # The refused verdict (scheduling.Verdict), with the other kinds of alternatives:
+        # later_days, elsewhere, places_left; and the resource's buffers, which the
+        # sentences name (messages.Refused) on pages and in the API alike.
+        self.verdict = verdict
+        self.buffers = buffers
 
 
 class SeriesConflict(Conflict):
     """Some dates of a series cannot stand; `verdicts` (scheduling.Verdict) say which and why."""
 
-    def __init__(self, verdicts: Sequence[Any], *, zone: str | None = None) -> None:
+    def __init__(self, verdicts: Sequence[Any], *, zone: str | None = None,
+                 buffers: tuple[int, int] = (0, 0)) -> None:
         self.verdicts = list(verdicts)
-        super().__init__([r for v in self.refused for r in v.reasons], zone=zone)
+        super().__init__([r for v in self.refused for r in v.reasons], zone=zone,
+                         buffers=buffers)
 
     @property
     def refused(self) -> list[Any]:

@@ -144,9 +144,10 @@ def _buffer_sentence(refused: Refused) -> str:
     return ""
 
 
-def reason_as_dict(reason: Reason, zone: str, *, show_booking_ids: bool = True) -> dict:
-    """A reason for the JSON API: its code, its sentence and the times it is about."""
-    data = {"code": reason.code, "message": describe(reason, zone),
+def reason_as_dict(reason: Reason, zone: str, refused: Refused | None = None, *,
+                   show_booking_ids: bool = True) -> dict:
+    """A reason for the JSON API: its code, its sentence (the page's) and its times."""
+    data = {"code": reason.code, "message": describe(reason, zone, refused),
             "times": [{"start": i.start.isoformat(), "end": i.end.isoformat()}
                       for i in reason.intervals]}
     if reason.limit is not None:

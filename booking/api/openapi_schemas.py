@@ -95,7 +95,18 @@ SCHEMAS = {
                    "bookings_would_break: a resource change that bookings still to come would "
                    "not keep (bookings lists them)."},
          "message": TEXT, "reasons": {"type": "array", "items": ref("Reason")},
-         "alternatives": {"type": "array", "items": ref("Interval")},
+         "alternatives": {"type": "array", "items": ref("Interval"),
+                          "description": "Free times of the same length nearby (other hours)."},
+         "same_time_later": {"type": "array", "items": ref("Interval"),
+                             "description": "One booking: the same wall-clock time on the next "
+                                            "days where it is free."},
+         "elsewhere": {"type": "array", "items": obj({"resource_id": ID, "name": TEXT,
+                                                      "start": MOMENT, "end": MOMENT}),
+                       "description": "One booking: other resources of the same kind that "
+                                      "you may book, free at the very time asked for."},
+         "places_left": {"type": ["integer", "null"], "minimum": 1,
+                         "description": "One booking: when only places are short, how many "
+                                        "are still free then (\"4 places left — book 4?\")."},
          "occurrences": {"type": "array", "items": ref("Occurrence"),
                          "description": "For a series: every date with its verdict."},
          "bookings": {"type": "array", "items": ref("Breach"),

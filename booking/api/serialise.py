@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 
-from booking.messages import reason_as_dict
+from booking.messages import Refused, reason_as_dict
 from booking.models import ApiToken, Booking, CalendarFeed, Resource, User
 from booking.permissions import can_see_details
 from booking.scheduling import Breach, Interval, Reason, Slot, Verdict
@@ -88,17 +88,32 @@ def feed(item: CalendarFeed) -> dict:
             "created_at": moment(item.created_at, "UTC")}
 
 
-def reasons(found: Iterable[Reason], zone: str) -> list[dict]:
-    """Why a booking was refused, its times in *zone* like everything else the API shows."""
-    return [{**reason_as_dict(reason, zone),
+def reasons(found: Iterable[Reason], zone: str, refused: Refused | None = None) -> list[dict]:
+    """Why a booking was refused, its times in *zone* like everything else the API shows.
+
+    With *refused* (the time asked for and the buffers) the sentences are the page's own:
+    the other bookings' own times, the buffer named, "your request" (messages.describe).
+    """
+    return [{**reason_as_dict(reason, zone, refused),
              "times": [interval(i, zone) for i in reason.intervals]} for reason in found]
 
 
-def verdict(found: Verdict, zone: str) -> dict:
+def verdict(found: Verdict, zone: str, buffers: tuple[int, int] = (0, 0)) -> dict:
     """One date of a series: whether it may stand, why not, and free times near it."""
     return {**interval(found.period, zone), "ok": found.ok,
-            "reasons": reasons(found.reasons, zone),
+            "reasons": reasons(found.reasons, zone, Refused(found.period, *buffers)),
             "alternatives": [interval(a, zone) for a in found.alternatives]}
+
+
+def other_choices(found: Verdict | None, zone: str) -> dict:
+    """The other kinds of alternatives to a refused booking (issue 14): the same time on
+    the next days, on other resources of the same kind, and fewer places."""
+    if found is None:
+        return {"same_time_later": [], "elsewhere": [], "places_left": None}
+    return {"same_time_later": [interval(p, zone) for p in found.later_days],
+            "elsewhere": [{"resource_id": rid, "name": name, **interval(found.period, zone)}
+                          for rid, name in found.elsewhere],
+            "places_left": found.places_left}
 
 
 def breach(found: Breach, zone: str) -> dict:

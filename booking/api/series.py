@@ -41,8 +41,10 @@ def create_from(body: dict[str, Any], first: BookingRequest):
     user = api_user()
     if dry_run:
         verdicts = service.preview_series(user, request)
-        zone = queries.findable_resource(user, first.resource_id).timezone
-        return {"occurrences": [serialise.verdict(v, zone) for v in verdicts]}, 200
+        resource = queries.findable_resource(user, first.resource_id)
+        buffers = (resource.buffer_before_minutes, resource.buffer_after_minutes)
+        return {"occurrences": [serialise.verdict(v, resource.timezone, buffers)
+                                for v in verdicts]}, 200
     series, booked, skipped = service.create_series(user, request)
     zone = series.resource.timezone
     location = url_for("api.series.show", series_id=series.id, _external=True)

@@ -16,18 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from booking import scheduling
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict
 from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
-from booking.permissions import can_book
+from booking.permissions import bookable, can_book
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
 from booking.services import clashes
 
 # Alternatives are searched near each refused date, for at most this many dates.
 MAX_DATES_WITH_ALTERNATIVES = 50
+# Other resources of the same kind looked at for the very same time.
+MAX_OTHER_RESOURCES = 30
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,12 @@ def _conflict(viewer: User, resource: Resource, verdicts: list[Verdict], *,
     Another organisation's booking ids are left out of the reasons; the times stay.
     """
     verdicts = clashes.seen_by(viewer, verdicts)
+    buffers = (resource.buffer_before_minutes, resource.buffer_after_minutes)
     if series:
-        return SeriesConflict(verdicts, zone=resource.timezone)
-    return Conflict(verdicts[0].reasons, verdicts[0].alternatives, zone=resource.timezone)
+        return SeriesConflict(verdicts, zone=resource.timezone, buffers=buffers)
+    first = verdicts[0]
+    return Conflict(first.reasons, first.alternatives, zone=resource.timezone, verdict=first,
+                    buffers=buffers)
 
 
 def occupancies(resource: Resource, span: Interval, *,
@@ -169,14 +175,52 @@ def _start(occupancy: Occupancy) -> datetime:
 
 
 def _add_alternatives(proposal: Proposal, verdicts: list[Verdict], search_days: int) -> None:
-    """Free times of the same length near each refused date (closures say enough alone)."""
+    """What else would do, for each refused date (closures say enough alone).
+
+    Every date gets free times of the same length nearby. A single booking also gets the
+    same time on the next days, the same time on other resources of the same kind the
+    booker may book, and, when only places are short, how many are still free.
+    """
     accepted = [Occupancy(proposal.rules.occupied(v.period), proposal.quantity)
                 for v in verdicts if v.ok]
     taken = sorted([*proposal.taken, *accepted], key=_start)
     refused = [v for v in verdicts if not v.ok and not v.closed_only]
     # A series shows fewer per date: there may be many dates to read through.
-    before, after = (1, 2) if len(verdicts) > 1 else (2, 3)
+    single = len(verdicts) == 1
+    before, after = (2, 3) if single else (1, 2)
+    rules, quantity, now = proposal.rules, proposal.quantity, proposal.now
     for verdict in refused[:MAX_DATES_WITH_ALTERNATIVES]:
         verdict.alternatives = scheduling.find_alternatives(
-            proposal.rules, verdict.period, quantity=proposal.quantity, occupying=taken,
-            now=proposal.now, before=before, after=after, search_days=search_days)
+            rules, verdict.period, quantity=quantity, occupying=taken, now=now,
+            before=before, after=after, search_days=search_days)
+        if not single:
+            continue
+        nearby = set(verdict.alternatives)
+        verdict.later_days = [p for p in scheduling.same_time_later(
+            rules, verdict.period, quantity=quantity, occupying=taken, now=now,
+            search_days=search_days) if p not in nearby]
+        verdict.places_left = scheduling.fewer_places(rules, verdict.period, quantity=quantity,
+                                                      occupying=taken, now=now)
+        verdict.elsewhere = free_elsewhere(proposal.booker, proposal.resource, verdict.period,
+                                           quantity, now)
+
+
+def free_elsewhere(booker: User, resource: Resource, period: Interval, quantity: int,
+                   now: datetime, *, most: int = 3) -> list[tuple[int, str]]:
+    """Other resources of the same kind the booker may book (permissions.bookable) where the
+    very same time is free: (id, name), by name, at most *most* of them."""
+    others = db.session.scalars(
+        sa.select(Resource).where(bookable(booker), Resource.kind == resource.kind,
+                                  Resource.id != resource.id, Resource.capacity >= quantity)
+        .options(selectinload(Resource.windows), selectinload(Resource.closures))
+        .order_by(Resource.name, Resource.id).limit(MAX_OTHER_RESOURCES))
+    found = []
+    for other in others:
+        rules = other.rules()
+        occupying = occupancies(other, rules.occupied(period))
+        if not scheduling.check_booking(rules, period, quantity=quantity, occupying=occupying,
+                                        now=now):
+            found.append((other.id, other.name))
+            if len(found) == most:
+                break
+    return found
