@@ -80,7 +80,26 @@ def describe_refusal(exc: Conflict, resource: Resource, form: BookingForm) -> di
         "labels": [format_span(alt, resource.timezone) for alt in exc.alternatives],
         "title": form.title.data or "",
         "quantity": form.quantity.data or 1,
+        **other_choices(exc, resource),
     }
+
+
+def other_choices(exc: Conflict, resource: Resource) -> dict:
+    """The other kinds of alternatives (services.checks): each one button on the page."""
+    verdict, zone = exc.verdict, resource.timezone
+    if verdict is None:
+        return {"later": [], "elsewhere": [], "places_left": None}
+
+    def local(moment) -> str:
+        return to_zone(moment, zone).strftime(LOCAL_FORMAT)
+
+    return {"later": [[local(p.start), local(p.end), format_span(p, zone)]
+                      for p in verdict.later_days],
+            "elsewhere": [[rid, name, local(verdict.period.start), local(verdict.period.end)]
+                          for rid, name in verdict.elsewhere],
+            "places_left": verdict.places_left,
+            "when": [local(verdict.period.start), local(verdict.period.end),
+                     format_span(verdict.period, zone)]}
 
 
 def refusal_context(resource: Resource, period: Interval) -> Refused:

@@ -263,10 +263,24 @@ def pop_refusal(resource_id: int) -> dict | None:
         label = labels[index] if index < len(labels) else None
         shown.append(label if isinstance(label, str) else _span_words(*pair))
     quantity = refusal.get("quantity")
+    when = _list(refusal.get("when"))
+    when_ok = len(when) == 3 and all(isinstance(v, str) for v in when) and all(
+        _local_time(v) for v in when[:2])
+    places = refusal.get("places_left")
     return {"resource_id": resource_id, "messages": messages or [_("This time cannot be booked.")],
             "alternatives": alternatives, "labels": shown,
             "title": str(refusal.get("title") or "")[:limits.TITLE_LENGTH],
-            "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1}
+            "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1,
+            "later": [item for item in map(_list, _list(refusal.get("later")))
+                      if len(item) == 3 and all(isinstance(v, str) for v in item)
+                      and all(_local_time(v) for v in item[:2])],
+            "elsewhere": [item for item in map(_list, _list(refusal.get("elsewhere")))
+                          if len(item) == 4 and isinstance(item[0], int)
+                          and all(isinstance(v, str) for v in item[1:])
+                          and all(_local_time(v) for v in item[2:])],
+            "places_left": places if when_ok and isinstance(places, int) and places > 0
+            else None,
+            "when": when if when_ok else None}
 
 
 def _list(value) -> list:
