@@ -102,7 +102,7 @@ def person_bookings(user: User, span: Interval) -> list[BookingRecord]:
                    Booking.status.in_(OCCUPYING_STATUSES))
             .options(joinedload(Booking.resource))
             .order_by(Booking.start_at))
-    return [_record(user, booking, label=booking.resource.name, detail=booking.title)
+    return [_record(user, booking, label=booking.resource.name, detail=booking.title, mine=True)
             for booking in db.session.scalars(stmt)]
 
 
@@ -167,7 +167,7 @@ class _Seen:
 
 
 def _record(user: User, booking: Booking | _Seen, *, label: str | None = None,
-            detail: str | None = None) -> BookingRecord:
+            detail: str | None = None, mine: bool | None = None) -> BookingRecord:
     """A booking as the calendar shows it to *user*: purpose only for those who may see it."""
     allowed = can_see_details(user, booking)
     if label is None:
@@ -176,5 +176,6 @@ def _record(user: User, booking: Booking | _Seen, *, label: str | None = None,
         name = getattr(booking, "organisation_name", None) or booking.organisation.name
         detail = name if allowed else ""
     return BookingRecord(booking.id, booking.start_at, booking.end_at, str(booking.status.value),
-                         label, booking.user_id == user.id, allowed, booking.quantity,
+                         label, booking.user_id == user.id if mine is None else mine, allowed,
+                         booking.quantity,
                          booking.resource_id, detail)
