@@ -164,8 +164,9 @@ def own_bookings(user: User) -> sa.ColumnElement[bool]:
 def own_bookings_of(who: int | sa.BindParameter) -> sa.ColumnElement[bool]:
     """own_bookings for a person's id, or a bound parameter standing for one (feeds)."""
     return sa.or_(Booking.user_id == who,
+                  # Never correlated: queries that also join Resource read the same rows.
                   Booking.resource_id.in_(sa.select(Resource.id).where(Resource.person_id == who)
-                                          .scalar_subquery()))
+                                          .correlate(None).scalar_subquery()))
 
 
 def can_see_details(user: User, booking: Booking) -> bool:

@@ -31,7 +31,11 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('resource', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_resource_person_id_user'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_resource_person_id'))
-        batch_op.drop_column('person_id')
+    op.drop_index(op.f('ix_resource_person_id'), table_name='resource')
+    if op.get_bind().dialect.name == 'sqlite':
+        # The copied table leaves the column and its reference out together.
+        with op.batch_alter_table('resource', schema=None) as batch_op:
+            batch_op.drop_column('person_id')
+        return
+    op.drop_constraint(op.f('fk_resource_person_id_user'), 'resource', type_='foreignkey')
+    op.drop_column('resource', 'person_id')
