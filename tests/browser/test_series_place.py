@@ -115,6 +115,11 @@ def test_the_owner_decides_a_series_date_by_date(browser, browser_app, demo_serv
         expect(page.locator(".alert-success")).to_contain_text("Approved")
         expect(page.locator("tbody .badge", has_text="Confirmed")).to_have_count(1)
         expect(page.locator("tbody .badge", has_text="Pending")).to_have_count(2)
+        # Every date leads back to its series.
+        page.locator("tbody tr").nth(1).locator("td a").first.click()
+        page.wait_for_url(re.compile(r"/bookings/\d+$"))
+        page.locator("#series-link").click()
+        page.wait_for_url(re.compile(r"/series/\d+#booking-\d+$"))
     finally:
         context.close()
 
