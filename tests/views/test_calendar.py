@@ -299,6 +299,29 @@ def test_malformed_refusal_in_the_session_is_ignored(client, auth, lab):
     assert client.get(f"/resources/{lab}/calendar").status_code == 200
 
 
+def test_the_other_kinds_of_alternatives_come_back_to_the_calendar_checked(client, auth, lab):
+    """Later days, elsewhere and fewer places survive the trip through the session (issue 14);
+    malformed ones are dropped."""
+    auth.login("teacher@school.org")
+    with client.session_transaction() as session:
+        session["refusal"] = {
+            "resource_id": lab, "messages": ["Only 4 places are left."], "alternatives": [],
+            "later": [["2027-03-03T14:00", "2027-03-03T16:00", "Wed 3 Mar 14:00–16:00"],
+                      ["bad", "2027-03-03T16:00", "x"]],
+            "elsewhere": [[lab + 1000, "Other lab", "2027-03-02T14:00", "2027-03-02T16:00"],
+                          ["1", "Bad", "2027-03-02T14:00", "2027-03-02T16:00"]],
+            "places_left": 4,
+            "when": ["2027-03-02T14:00", "2027-03-02T16:00", "Tue 2 Mar 14:00–16:00"],
+            "title": "Class", "quantity": 10}
+    page = page_of(client.get(f"/resources/{lab}/calendar?date=2027-03-02"))
+    posts = [f["fields"] for f in page.forms if f["method"] == "post"
+             and urlsplit(f["action"]).path == "/bookings/new"]
+    assert [(f["resource_id"], f["start"], f["quantity"]) for f in posts] == [
+        (str(lab), "2027-03-02T14:00", "4"), (str(lab), "2027-03-03T14:00", "10"),
+        (str(lab + 1000), "2027-03-02T14:00", "10")]
+    assert "next" not in posts[2]  # another resource's booking does not come back here
+
+
 # ------------------------------------------------------------------------- daylight saving
 
 def test_berlin_autumn_day_has_25_hours_with_the_repeated_hour_labelled(client, auth,
