@@ -4,7 +4,7 @@ and messages that say what really happened."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from booking import demo
 from booking.extensions import db
-from booking.models import Booking, BookingSeries, BookingStatus, Resource
+from booking.models import BookingSeries, BookingStatus, Resource
 from tests.browser.pages import axe_violations, expect, new_context, sign_in
 
 pytestmark = pytest.mark.browser
