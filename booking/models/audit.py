@@ -19,6 +19,8 @@ from booking.extensions import db
 
 ACTION_LENGTH = 40
 OBJECT_TYPE_LENGTH = 20
+#: The kinds of object an entry names, as the filters and the API give them.
+OBJECT_TYPES = ("booking", "series", "resource", "organisation", "person", "token", "feed")
 
 
 class AuditEntry(db.Model):

@@ -32,10 +32,9 @@ from booking.events import (Action, BookingsChanged, BookingState, Event, FeedCh
 from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.models import AuditEntry, Booking, User
+from booking.models.audit import OBJECT_TYPES
 from booking.permissions import audit_visible, can_read_audit
 
-#: The kinds of object an entry names, as the filters and the API give them.
-OBJECT_TYPES = ("booking", "series", "resource", "organisation", "person", "token", "feed")
 #: Rows a CSV export holds at most (the newest); narrow the filters for older ones.
 MAX_EXPORT_ROWS = 100_000
 
@@ -108,8 +107,9 @@ def _booking_rows(at: datetime, actor: User, event: BookingsChanged) -> Iterator
                          other=series.organisation_id)
         return
     for booking in event.bookings:
-        details = {"resource_id": booking.resource_id,
-                   **_booking_change(booking, event.before.get(booking.id))}
+        change = _booking_change(booking, event.before.get(booking.id))
+        del change["id"]  # the entry's object
+        details = {"resource_id": booking.resource_id, **change}
         if booking.series_id is not None:
             details["series_id"] = booking.series_id
         if event.reason:
@@ -208,8 +208,8 @@ def export_csv(viewer: User, wanted: AuditFilter) -> Iterator[str]:
     """The entries as CSV text for a spreadsheet: UTF-8 with a BOM, newest first, in chunks."""
     require_reader(viewer)
     check_filter(wanted)
-    statement = _statement(viewer, wanted).limit(MAX_EXPORT_ROWS)
-    rows = db.session.execute(statement.execution_options(yield_per=500)).scalars()
+    # Read now, written out as the answer goes: the session ends with the request.
+    rows = list(db.session.scalars(_statement(viewer, wanted).limit(MAX_EXPORT_ROWS)))
     return _csv_chunks(rows)
 
 

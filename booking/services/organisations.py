@@ -140,6 +140,11 @@ def list_organisations(actor: User) -> list[OrganisationSummary]:
     return [OrganisationSummary(org, m, r) for org, m, r in rows]
 
 
+def all_organisations() -> list[Organisation]:
+    """Every organisation, suspended ones too, by name (to name those an entry mentions)."""
+    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
+
+
 def active_organisations() -> list[Organisation]:
     """The organisations that take part now, by name (for pickers and filters)."""
     return list(db.session.scalars(
