@@ -37,3 +37,17 @@ def test_0008_makes_an_append_only_table_and_takes_it_away(empty_database_url):
         assert "audit_entry" not in sa.inspect(db.engine).get_table_names()
         upgrade()  # and up again: the trigger function is made afresh
         db.engine.dispose()
+
+
+def test_create_all_makes_the_same_triggers(empty_database_url):
+    """Databases made from the models (SQLite in tests, `db.create_all`) refuse changes too."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "k",
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        db.create_all()
+        with db.engine.begin() as conn:
+            conn.execute(INSERT, {"at": datetime(2027, 1, 4, tzinfo=timezone.utc)})
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DELETE FROM audit_entry"))
+        db.engine.dispose()

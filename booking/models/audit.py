@@ -73,4 +73,4 @@ APPEND_ONLY_DDL = {
 @sa.event.listens_for(AuditEntry.__table__, "after_create")
 def _refuse_changes(table: sa.Table, connection: sa.Connection, **_: Any) -> None:
     for statement in APPEND_ONLY_DDL.get(connection.dialect.name, ()):
-        connection.exec_driver_sql(statement)
+        connection.execute(sa.text(statement))
