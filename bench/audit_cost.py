@@ -14,6 +14,7 @@ PostgreSQL: a database booking_bench_<random> is made through --postgres and dro
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -79,9 +80,16 @@ def measure(url: str, name: str, args) -> None:
             + timedelta(days=2)
         subscribers = app.extensions[events.SUBSCRIBERS]
         times = {"with audit": [], "without": []}
+        statements = {"with audit": 0, "without": 0}
+        counting = ["without"]
+
+        @sa.event.listens_for(db.engine, "before_cursor_execute")
+        def count(*_args):
+            statements[counting[0]] += 1
         for round_ in range(args.rounds):
             for label in (("with audit", "without") if round_ % 2 == 0
                           else ("without", "with audit")):
+                counting[0] = label
                 if label == "without":
                     subscribers.remove(audit.record)
                 started = time.perf_counter()
@@ -94,11 +102,17 @@ def measure(url: str, name: str, args) -> None:
                 if label == "without":
                     subscribers.append(audit.record)
         entries = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
-        with_, without = (statistics.median(times[k]) for k in ("with audit", "without"))
-        print(f"{name}: {args.rounds} rounds x {args.per_round} bookings each way; median per "
-              f"booking {with_:.2f} ms with the audit entry, {without:.2f} ms without "
-              f"(+{with_ - without:.2f} ms, {100 * (with_ / without - 1):+.0f}%); "
-              f"{entries} entries written")
+        for stat in (statistics.median, min):
+            with_, without = (stat(times[k]) for k in ("with audit", "without"))
+            print(f"{name}: {args.rounds} rounds x {args.per_round} bookings each way; "
+                  f"{stat.__name__} of the rounds' ms per booking: {with_:.2f} with the audit "
+                  f"entry, {without:.2f} without ({with_ - without:+.2f} ms, "
+                  f"{100 * (with_ / without - 1):+.0f}%)")
+        print(f"{name}: {entries} entries written for {args.rounds * args.per_round} bookings "
+              f"with the subscriber; SQL statements per booking: "
+              f"{statements['with audit'] / (args.rounds * args.per_round):.2f} with, "
+              f"{statements['without'] / (args.rounds * args.per_round):.2f} without; "
+              f"load average {os.getloadavg()[0]:.1f}")
         db.session.remove()
         db.engine.dispose()
 
