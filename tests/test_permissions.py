@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from booking import permissions
 from booking.extensions import db
-from booking.models import Booking, Organisation, Resource, Role, User
+from booking.models import AuditEntry, Booking, Organisation, Resource, Role, User
 from booking.permissions import (can_book, can_change, can_decide, can_find,
                                  can_manage_organisation, can_manage_resource, can_see_booking,
                                  can_see_details, is_offered)
@@ -136,6 +136,14 @@ def every_case(app, make_org, make_user, make_resource):
                                        occupied_start_at=start,
                                        occupied_end_at=start.replace(hour=1)))
             db.session.commit()
+    with app.app_context():  # audit entries of every organisation, on either side, or none
+        for first, second in itertools.product((owner, school, suspended, chair, None),
+                                               (owner, school, None)):
+            db.session.add(AuditEntry(at=utc(2030, 1, 1), actor_email="a@b.org",
+                                      action="booking.created", object_type="booking",
+                                      object_id=1, organisation_id=first,
+                                      other_organisation_id=second, details={}))
+        db.session.commit()
     return people
 
 
@@ -144,7 +152,8 @@ PAIRS = [(Resource, permissions.can_find, permissions.findable),
          (Resource, lambda _user, r: permissions.is_offered(r), lambda _user: permissions.offered()),
          (Resource, permissions.can_manage_resource, permissions.managed),
          (Booking, permissions.can_see_details, permissions.details_visible),
-         (Booking, permissions.can_see_booking, permissions.booking_visible)]
+         (Booking, permissions.can_see_booking, permissions.booking_visible),
+         (AuditEntry, permissions.can_see_audit_entry, permissions.audit_visible)]
 
 
 @pytest.mark.parametrize("model, predicate, twin", PAIRS)
