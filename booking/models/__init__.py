@@ -11,7 +11,8 @@ from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, LoginSessi
 from booking.models.user import Role, User
 
 __all__ = [
-    "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "AvailabilityWindow", "Booking", "BookingSeries",
+    "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "AvailabilityWindow", "Booking",
+    "BookingSeries",
     "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",

@@ -170,7 +170,7 @@ def _page_of(organisation: Organisation) -> str:
 
 @bp.get("/audit")
 def audit_trail():
-    """Who changed what, newest first: the organisation's entries (every one for platform admins)."""
+    """Who changed what, newest first: the organisation's entries (all for platform admins)."""
     form, wanted = _audit_filter()
     per_page = current_app.config["ITEMS_PER_PAGE"]
     page = min(max(1, request.args.get("page", 1, type=int)), limits.MAX_OFFSET // per_page)

@@ -23,7 +23,7 @@ from booking.services import bookings as booking_service
 from booking.services import series as series_service
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
-from tests.conftest import PASSWORD, utc
+from tests.conftest import utc
 
 NOW = utc(2027, 1, 4)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,7 +10,6 @@ import pytest
 from booking.extensions import db
 from booking.models import User
 from booking.services import api_tokens
-from tests.conftest import PASSWORD
 from tests.views.test_admin import world  # noqa: F401
 
 
