@@ -49,7 +49,10 @@ class Action(enum.StrEnum):
     RESOURCE_ACTIVATED = "resource.activated"
     ORGANISATION_SUSPENDED = "organisation.suspended"
     ORGANISATION_READMITTED = "organisation.readmitted"
+    MEMBER_ADDED = "member.added"
     MEMBER_ROLE_CHANGED = "member.role_changed"
+    MEMBER_DEACTIVATED = "member.deactivated"
+    MEMBER_REACTIVATED = "member.reactivated"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     FEED_CREATED = "feed.created"
@@ -109,7 +112,10 @@ class OrganisationChanged:
 
 @dataclass(frozen=True)
 class MemberChanged:
-    """A person's role changed; `before` and `after` hold only what changed."""
+    """A person was added, given another role, deactivated or reactivated.
+
+    `before` and `after` hold only what changed (a new person: their role in `after`).
+    """
 
     action: Action
     actor: User

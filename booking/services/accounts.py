@@ -148,8 +148,13 @@ def add_member(actor: User, organisation: Organisation, *, email: str, name: str
         raise NotAllowed(_l("You cannot manage this organisation's people."))
     if Role(role) is Role.PLATFORM_ADMIN and not actor.is_platform_admin:
         raise NotAllowed(_l("Only a platform administrator can appoint one."))
-    return create_user(email=email, name=name, password=first_password,
-                       organisation=organisation, role=role, must_change_password=True)
+    user = create_user(email=email, name=name, password=first_password,
+                       organisation=organisation, role=role, must_change_password=True,
+                       commit=False)
+    events.publish(MemberChanged(Action.MEMBER_ADDED, actor, user, {},
+                                 {"role": user.role.value}))
+    db.session.commit()
+    return user
 
 
 def set_member_active(actor: User, user: User, active: bool) -> None:
@@ -164,11 +169,17 @@ def set_member_active(actor: User, user: User, active: bool) -> None:
         raise InvalidInput({"user": _l("You cannot deactivate yourself.")})
     if not active and user.is_platform_admin:
         keep_a_platform_admin(without_user=user.id, field="user")
+    was_active = user.is_active_account
     user.is_active_account = active
     if not active:
         sessions.end_all_sessions(user, commit=False)
         api_tokens.revoke_all_tokens(user)
         feeds.revoke_all_feeds(user)
+    if was_active != active:
+        db.session.flush()
+        events.publish(MemberChanged(
+            Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED, actor, user,
+            {"is_active": was_active}, {"is_active": active}))
     db.session.commit()
 
 

@@ -138,6 +138,27 @@ def member_role_changed(w):
         "before": {"role": "member"}, "after": {"role": "org_admin"}, "email": "t@school.org"}
 
 
+def member_added(w):
+    user = organisations.add_member(_user(w["admin"]), w["studio"], name="New Person",
+                                    email="new@studio.org", first_password="kite-bamboo-9x",
+                                    role="org_admin")
+    return "admin", "person", user.id, "studio", None, {
+        "after": {"role": "org_admin"}, "email": "new@studio.org"}
+
+
+def member_deactivated(w):
+    organisations.change_member_active(_user(w["school_admin"]), w["teacher"], False)
+    return "school_admin", "person", w["teacher"], "school", None, {
+        "before": {"is_active": True}, "after": {"is_active": False}}
+
+
+def member_reactivated(w):
+    organisations.change_member_active(_user(w["school_admin"]), w["teacher"], False)
+    organisations.change_member_active(_user(w["school_admin"]), w["teacher"], True)
+    return "school_admin", "person", w["teacher"], "school", None, {
+        "before": {"is_active": False}, "after": {"is_active": True}}
+
+
 def token_created(w):
     token, _secret = api_tokens.create_token(_user(w["teacher"]), "timetable")
     return "teacher", "token", token.id, "school", None, {"name": "timetable"}
@@ -168,7 +189,8 @@ def login_failed(w):
 
 CASES = [booking_created, booking_approved, booking_rejected, booking_cancelled, booking_moved,
          series_changed, resource_changed, organisation_suspended, member_role_changed,
-         token_created, token_revoked, feed_created, feed_revoked, login_failed]
+         token_created, token_revoked, feed_created, feed_revoked, login_failed,
+         member_added, member_deactivated, member_reactivated]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__.replace("_", ".", 1))
@@ -201,7 +223,7 @@ def test_the_list_names_every_action_the_issue_asks_for():
              "booking.moved", "series.changed", "resource.changed", "organisation.suspended",
              "member.role_changed", "token.created", "token.revoked", "feed.created",
              "feed.revoked", "login.failed"}
-    assert {c.__name__.replace("_", ".", 1) for c in CASES} == asked
+    assert asked <= {c.__name__.replace("_", ".", 1) for c in CASES}
 
 
 def test_a_failed_sign_in_stores_no_password_and_is_committed(app, world):
