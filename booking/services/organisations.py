@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from booking import events
-from booking.events import Action, OrganisationChanged
+from booking.events import Action, MemberChanged, OrganisationChanged
 from booking.exceptions import InvalidInput, NotAllowed, NotFound
 from booking.extensions import db
 from booking.limits import EMAIL_LENGTH, MAX_ID, NAME_LENGTH
@@ -44,6 +44,8 @@ def admit_organisation(actor: User, *, name: str, kind: str, admin_name: str,
                                      password=first_password, organisation=organisation,
                                      role=Role.ORG_ADMIN, must_change_password=True,
                                      commit=False)
+        events.publish(MemberChanged(Action.MEMBER_ADDED, actor, admin, {},
+                                     {"role": admin.role.value}))
         db.session.commit()
     except (InvalidInput, IntegrityError) as exc:  # someone took the name or e-mail just now
         db.session.rollback()

@@ -146,6 +146,18 @@ def member_added(w):
         "after": {"role": "org_admin"}, "email": "new@studio.org"}
 
 
+def test_the_first_admin_of_an_admitted_organisation_is_recorded(app, world):
+    with app.app_context():
+        organisation, admin = organisations.admit_organisation(
+            _user(world["platform"]), name="Harbour College", kind="school",
+            admin_name="Zhou Min", admin_email="zhou@harbour.org",
+            first_password="kite-bamboo-9x")
+        [entry] = _entries("member.added")
+        assert (entry.actor_id, entry.object_id, entry.organisation_id) == (
+            world["platform"], admin.id, organisation.id)
+        assert entry.details["after"] == {"role": "org_admin"}
+
+
 def member_deactivated(w):
     organisations.change_member_active(_user(w["school_admin"]), w["teacher"], False)
     return "school_admin", "person", w["teacher"], "school", None, {
