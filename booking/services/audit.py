@@ -31,7 +31,7 @@ from booking.events import (Action, BookingsChanged, BookingState, Event, FeedCh
                             TokenChanged)
 from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
-from booking.models import AuditEntry, Booking, User
+from booking.models import AuditEntry, Booking, Resource, User
 from booking.models.audit import OBJECT_TYPES
 from booking.permissions import audit_visible, can_read_audit
 
@@ -133,10 +133,9 @@ def _booking_change(booking: Booking, before: BookingState | None) -> dict[str, 
             "after": {k: now[k] for k in changed}}
 
 
-def _owner(resource_id: int, resource) -> int | None:
+def _owner(resource_id: int, resource: Resource | None) -> int | None:
     if resource is not None:
         return resource.organisation_id
-    from booking.models import Resource
     return db.session.scalar(sa.select(Resource.organisation_id)
                              .where(Resource.id == resource_id))
 
