@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
@@ -359,3 +361,27 @@ def test_csv_has_a_bom_and_quotes_what_a_spreadsheet_would_run(app, world):
         assert rows[1][2] == "'=hyperlink(\"http://evil\")@x.org"
         assert rows[1][3] == "login.failed" and json.loads(rows[1][8]) == {
             "reason": "unknown_email"}
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@settings(max_examples=200, deadline=None)
+@given(emails=st.lists(st.text(st.characters(exclude_categories=("Cs",))), min_size=1,
+                       max_size=5),
+       detail=st.text(st.characters(exclude_categories=("Cs",))))
+def test_csv_gives_back_every_value_and_never_a_formula(emails, detail):
+    """Whatever was typed (a failed sign-in's e-mail is anything), a CSV reader gets it back,
+    with a leading ' exactly where a spreadsheet would otherwise start a formula."""
+    entries = [AuditEntry(at=utc(2027, 1, 4), actor_id=None, actor_email=email,
+                          action="login.failed", object_type="person", object_id=None,
+                          organisation_id=None, other_organisation_id=None,
+                          details={"reason": detail}) for email in emails]
+    text = "".join(audit._csv_chunks(entries))
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert len(rows) == len(emails) + 1
+    for row, email in zip(rows[1:], emails):
+        assert row[2] == ("'" + email if email.startswith(FORMULA_STARTS) else email)
+        assert json.loads(row[8]) == {"reason": detail}
+        assert all(not cell.startswith(FORMULA_STARTS) for cell in row)
