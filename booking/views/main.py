@@ -39,8 +39,7 @@ def nav_items() -> list[tuple[str, str]]:
     items = [("resources.index", _("Resources")), ("calendar.timeline", _("Calendar")),
              ("bookings.mine", _("My bookings")), ("feeds.index", _("Subscriptions"))]
     if current_user.is_org_admin:
-        items += [("bookings.approvals", _("Requests")), ("admin.organisation", _("Organisation")),
-                  ("admin.audit_trail", _("Audit trail"))]
+        items += [("bookings.approvals", _("Requests")), ("admin.organisation", _("Organisation"))]
     if current_user.is_platform_admin:
         items.append(("admin.organisations", _("Members")))
     return items

@@ -24,6 +24,7 @@ def test_members_are_refused(client, auth, world):
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/admin/audit.csv").status_code == 403
     assert "/admin/audit" not in client.get("/").text
+    assert client.get("/admin/organisation").status_code == 403
 
 
 def test_anonymous_people_are_sent_to_sign_in(client):
@@ -36,7 +37,7 @@ def test_org_admins_see_their_organisation_and_platform_admins_all(app, client, 
     auth.login("admin@studio.org")
     page = client.get("/admin/audit").text
     assert "li@studio.org" in page and "t@school.org" not in page
-    assert 'href="/admin/audit"' in client.get("/").text  # in the menu
+    assert 'href="/admin/audit"' in client.get("/admin/organisation").text
     auth.logout()
     auth.login("root@chair.org")
     page = client.get("/admin/audit").text
