@@ -1,7 +1,8 @@
 """What changed, told to whoever wants to know: a small in-process publish/subscribe seam.
 
-Every use case that changes bookings, a resource's rules or sharing, or an organisation's
-standing publishes exactly one event, inside its transaction, after the flush (ids exist) and
+Every use case that changes bookings, a resource's rules or sharing, an organisation's
+standing, a person's role, an API token or a calendar feed, and every failed sign-in,
+publishes exactly one event, inside its transaction, after the flush (ids exist) and
 just before the commit. Subscribers are plain functions registered by the app factory:
 
     events.subscribe(app, handler)        # handler(event) -> None
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Union
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from booking.models import Booking, BookingSeries, BookingStatus, Organisation, Resource, User
+    from booking.models import (ApiToken, Booking, BookingSeries, BookingStatus, CalendarFeed,
+                                Organisation, Resource, User)
 
 SUBSCRIBERS = "booking_event_subscribers"
 
@@ -47,6 +49,16 @@ class Action(enum.StrEnum):
     RESOURCE_ACTIVATED = "resource.activated"
     ORGANISATION_SUSPENDED = "organisation.suspended"
     ORGANISATION_READMITTED = "organisation.readmitted"
+    MEMBER_ADDED = "member.added"
+    MEMBER_ROLE_CHANGED = "member.role_changed"
+    MEMBER_DEACTIVATED = "member.deactivated"
+    MEMBER_REACTIVATED = "member.reactivated"
+    TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
+    FEED_CREATED = "feed.created"
+    FEED_REGENERATED = "feed.regenerated"
+    FEED_REVOKED = "feed.revoked"
+    LOGIN_FAILED = "login.failed"
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,54 @@ class OrganisationChanged:
     organisation: Organisation
 
 
-Event = Union[BookingsChanged, ResourceChanged, OrganisationChanged]
+@dataclass(frozen=True)
+class MemberChanged:
+    """A person was added, given another role, deactivated or reactivated.
+
+    `before` and `after` hold only what changed (a new person: their role in `after`).
+    """
+
+    action: Action
+    actor: User
+    member: User
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TokenChanged:
+    """An API token was made or revoked (by its owner)."""
+
+    action: Action
+    actor: User
+    token: ApiToken
+
+
+@dataclass(frozen=True)
+class FeedChanged:
+    """A calendar feed was made, given a new address, or revoked (by its owner)."""
+
+    action: Action
+    actor: User
+    feed: CalendarFeed
+
+
+@dataclass(frozen=True)
+class SignInFailed:
+    """Someone gave a wrong e-mail address or password (page or API).
+
+    `email` is what was tried (never the password); `user` is the person it names, if any.
+    Published in a transaction of its own that is committed although the sign-in is refused.
+    """
+
+    email: str
+    user: User | None
+    reason: str
+    action: Action = Action.LOGIN_FAILED
+
+
+Event = Union[BookingsChanged, ResourceChanged, OrganisationChanged, MemberChanged,
+              TokenChanged, FeedChanged, SignInFailed]
 Subscriber = Callable[[Event], None]
 
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from booking.models import Booking, Organisation, Resource, resource_allowed_organisation
+from booking.models import (AuditEntry, Booking, Organisation, Resource,
+                            resource_allowed_organisation)
 
 if TYPE_CHECKING:
     from booking.models import User
@@ -212,3 +213,33 @@ def can_cancel(user: User, booking: Booking) -> bool:
 def can_decide(user: User, booking: Booking) -> bool:
     """Approve or reject: admins of the owning organisation."""
     return can_manage_resource(user, booking.resource)
+
+
+# ---------------------------------------------------------------------------- audit trail
+
+def can_read_audit(user: User) -> bool:
+    """The audit trail is for administrators: members are refused (403), not shown nothing."""
+    return user.is_active and user.is_org_admin
+
+
+def can_see_audit_entry(user: User, entry: AuditEntry) -> bool:
+    """Platform admins read every entry; organisation admins their organisation's.
+
+    An entry is an organisation's when it owns the object (its resources and their
+    bookings, its people, their tokens and feeds) or is the other side of it (the
+    organisation that made a booking on another's resource).
+    """
+    if not can_read_audit(user):
+        return False
+    return user.is_platform_admin or user.organisation_id in (
+        entry.organisation_id, entry.other_organisation_id)
+
+
+def audit_visible(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_see_audit_entry (on AuditEntry)."""
+    if not can_read_audit(user):
+        return sa.false()
+    if user.is_platform_admin:
+        return sa.true()
+    return sa.or_(AuditEntry.organisation_id == user.organisation_id,
+                  AuditEntry.other_organisation_id == user.organisation_id)

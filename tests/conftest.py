@@ -180,7 +180,9 @@ def app(request, database_url, shared_apps):
 
 def _empty_postgres() -> None:
     """Delete every row and restart the ids (on small tables far faster than TRUNCATE)."""
-    statements = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    # The audit trail's trigger refuses DELETE; a superuser's replica role skips triggers.
+    statements = ["SET LOCAL session_replication_role = replica"]
+    statements += [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
     statements.append("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
     with db.engine.begin() as connection:
         connection.exec_driver_sql("; ".join(statements))

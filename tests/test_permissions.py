@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from booking import permissions
 from booking.extensions import db
-from booking.models import Booking, Organisation, Resource, Role, User
+from booking.models import AuditEntry, Booking, Organisation, Resource, Role, User
 from booking.permissions import (can_book, can_change, can_decide, can_find,
                                  can_manage_organisation, can_manage_resource, can_see_booking,
                                  can_see_details, is_offered)
@@ -139,6 +139,14 @@ def every_case(app, make_org, make_user, make_resource):
                                        occupied_start_at=start,
                                        occupied_end_at=start.replace(hour=1)))
             db.session.commit()
+    with app.app_context():  # audit entries of every organisation, on either side, or none
+        for first, second in itertools.product((owner, school, suspended, chair, None),
+                                               (owner, school, None)):
+            db.session.add(AuditEntry(at=utc(2030, 1, 1), actor_email="a@b.org",
+                                      action="booking.created", object_type="booking",
+                                      object_id=1, organisation_id=first,
+                                      other_organisation_id=second, details={}))
+        db.session.commit()
     return people
 
 
@@ -150,7 +158,8 @@ PAIRS = [(Resource, permissions.can_find, permissions.findable),
          (Booking, permissions.can_see_booking, permissions.booking_visible),
          (Resource, permissions.is_person_of, permissions.persons_resources),
          (Resource, permissions.can_keep_hours, permissions.hours_kept),
-         (Booking, permissions.is_own_booking, permissions.own_bookings)]
+         (Booking, permissions.is_own_booking, permissions.own_bookings),
+         (AuditEntry, permissions.can_see_audit_entry, permissions.audit_visible)]
 
 
 @pytest.mark.parametrize("model, predicate, twin", PAIRS)

@@ -9,7 +9,9 @@ from flask import Blueprint
 from booking import limits
 from booking.api.auth import public
 from booking.api.openapi_schemas import ID, LIMIT, MOMENT_IN, OFFSET, SCHEMAS, ref
+from booking.events import Action
 from booking.models import BookingStatus, ResourceKind
+from booking.models.audit import OBJECT_TYPES
 
 bp = Blueprint("openapi", __name__)
 
@@ -206,6 +208,18 @@ PATHS = {
     "/feeds/{feed_id}": {
         "delete": _op("revokeFeed", "Revoke a subscription URL", "feeds",
                       (204, "Revoked", None, None), (404,), params=[_path_id("feed_id")]),
+    },
+    "/audit": {
+        "get": _op("listAudit", "The audit trail, newest first (admins: their organisation's "
+                   "entries; platform admins: all)", "audit",
+                   (200, "Audit entries", "AuditList", None), (403, 422), params=[
+                       _query("object_type", {"enum": list(OBJECT_TYPES)}),
+                       _query("object_id", ID), _query("actor_id", ID),
+                       _query("actor_email", {"type": "string",
+                                              "maxLength": limits.EMAIL_LENGTH}),
+                       _query("action", {"enum": [a.value for a in Action]}),
+                       _query("organisation_id", ID), _query("start", MOMENT_IN),
+                       _query("end", MOMENT_IN), *_PAGING]),
     },
     "/openapi.json": {
         "get": _op("getOpenApi", "This description", "meta",

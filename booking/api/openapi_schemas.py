@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booking import limits
 from booking.models import BookingStatus, FeedScope, ResourceKind
+from booking.models.audit import OBJECT_TYPES
 from booking.scheduling import REASON_CODES
 
 ID = {"type": "integer", "minimum": 1, "maximum": limits.MAX_ID}
@@ -257,6 +258,29 @@ SCHEMAS = {
     "ResourceList": listing("Resource"),
     "BookingList": listing("Booking"),
     "FeedList": listing("Feed"),
+    "AuditEntry": obj({
+        "at": {**MOMENT, "description": "When the change was committed, in UTC."},
+        "actor": obj({"id": {"type": ["integer", "null"],
+                             "description": "The person who acted; null for a failed "
+                                            "sign-in. Kept after the person is removed."},
+                      "email": {"type": "string", "description":
+                                "Their e-mail address then; for login.failed, the address "
+                                "that was tried."}}),
+        "action": {"type": "string", "examples": ["booking.approved", "login.failed"],
+                   "description": "What was done (docs/security.md lists every action)."},
+        "object": obj({"type": {"enum": list(OBJECT_TYPES)},
+                       "id": {"type": ["integer", "null"]}}),
+        "organisation_id": {"type": ["integer", "null"],
+                            "description": "The organisation whose entry it is (the owner "
+                                           "of the object, or the person's)."},
+        "other_organisation_id": {"type": ["integer", "null"],
+                                  "description": "The other organisation concerned: the one "
+                                                 "that booked another's resource."},
+        "details": {"type": "object", "description":
+                    "What changed: before and after of the changed fields, and what else "
+                    "tells the change apart (a rejection's reason, a sign-in's failure)."},
+    }),
+    "AuditList": listing("AuditEntry"),
 }
 
 LIMIT = {"name": "limit", "in": "query",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import request
 
 from booking.messages import Refused, reason_as_dict
-from booking.models import ApiToken, Booking, CalendarFeed, Resource, User
+from booking.models import ApiToken, AuditEntry, Booking, CalendarFeed, Resource, User
 from booking.permissions import can_see_details
 from booking.scheduling import Breach, Interval, Reason, Slot, Verdict
 
@@ -129,3 +129,14 @@ def page(items: list, limit: int, offset: int) -> dict:
         args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
         following = f"{request.base_url}?{urlencode(args)}"
     return {"items": items[:limit], "next": following}
+
+
+def audit_entry(entry: AuditEntry) -> dict:
+    """One entry of the audit trail; `at` in UTC."""
+    return {"at": moment(entry.at, "UTC"),
+            "actor": {"id": entry.actor_id, "email": entry.actor_email},
+            "action": entry.action,
+            "object": {"type": entry.object_type, "id": entry.object_id},
+            "organisation_id": entry.organisation_id,
+            "other_organisation_id": entry.other_organisation_id,
+            "details": entry.details}

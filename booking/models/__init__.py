@@ -1,5 +1,6 @@
 """Every model, importable from one place."""
 
+from booking.models.audit import AuditEntry
 from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
                                     BookingStatus)
 from booking.models.organisation import Organisation, OrganisationKind
@@ -10,7 +11,8 @@ from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, LoginSessi
 from booking.models.user import Role, User
 
 __all__ = [
-    "OCCUPYING_STATUSES", "ApiToken", "AvailabilityWindow", "Booking", "BookingSeries",
+    "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "AvailabilityWindow", "Booking",
+    "BookingSeries",
     "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",

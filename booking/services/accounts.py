@@ -11,7 +11,8 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking import passwords
+from booking import events, passwords
+from booking.events import Action, MemberChanged, SignInFailed
 from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.limits import NAME_LENGTH
@@ -51,14 +52,27 @@ def find_organisation_by_name(name: str) -> Organisation | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None.
+
+    A refusal is recorded (login.failed, without the password) and committed at once in a
+    transaction of its own: the sign-in fails, the record of it stays.
+    """
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
-        return None
-    if not user.check_password(password) or not user.is_active:
-        return None
+        return _refused(email, None, "unknown_email")
+    if not user.check_password(password):
+        return _refused(email, user, "wrong_password")
+    if not user.is_active:
+        return _refused(email, user, "inactive")
     return user
+
+
+def _refused(email: str, user: User | None, reason: str) -> None:
+    db.session.rollback()  # nothing of the refused request goes in with the record
+    events.publish(SignInFailed(email if isinstance(email, str) else "", user, reason))
+    db.session.commit()
+    return None
 
 
 def create_organisation(name: str, kind: OrganisationKind | str, description: str = "",
@@ -134,8 +148,13 @@ def add_member(actor: User, organisation: Organisation, *, email: str, name: str
         raise NotAllowed(_l("You cannot manage this organisation's people."))
     if Role(role) is Role.PLATFORM_ADMIN and not actor.is_platform_admin:
         raise NotAllowed(_l("Only a platform administrator can appoint one."))
-    return create_user(email=email, name=name, password=first_password,
-                       organisation=organisation, role=role, must_change_password=True)
+    user = create_user(email=email, name=name, password=first_password,
+                       organisation=organisation, role=role, must_change_password=True,
+                       commit=False)
+    events.publish(MemberChanged(Action.MEMBER_ADDED, actor, user, {},
+                                 {"role": user.role.value}))
+    db.session.commit()
+    return user
 
 
 def set_member_active(actor: User, user: User, active: bool) -> None:
@@ -150,11 +169,17 @@ def set_member_active(actor: User, user: User, active: bool) -> None:
         raise InvalidInput({"user": _l("You cannot deactivate yourself.")})
     if not active and user.is_platform_admin:
         keep_a_platform_admin(without_user=user.id, field="user")
+    was_active = user.is_active_account
     user.is_active_account = active
     if not active:
         sessions.end_all_sessions(user, commit=False)
         api_tokens.revoke_all_tokens(user)
         feeds.revoke_all_feeds(user)
+    if was_active != active:
+        db.session.flush()
+        events.publish(MemberChanged(
+            Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED, actor, user,
+            {"is_active": was_active}, {"is_active": active}))
     db.session.commit()
 
 
@@ -166,7 +191,12 @@ def set_member_role(actor: User, user: User, role: Role | str) -> None:
         raise NotAllowed(_l("Only a platform administrator can appoint one."))
     if user.is_platform_admin and Role(role) is not Role.PLATFORM_ADMIN:
         keep_a_platform_admin(without_user=user.id, field="role")
+    before = user.role
     user.role = Role(role)
+    if user.role is not before:
+        db.session.flush()
+        events.publish(MemberChanged(Action.MEMBER_ROLE_CHANGED, actor, user,
+                                     {"role": before.value}, {"role": user.role.value}))
     db.session.commit()
 
 

@@ -15,7 +15,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from booking import events
 from booking.db_types import utcnow
+from booking.events import Action, TokenChanged
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID, TOKEN_NAME_LENGTH
@@ -39,6 +41,8 @@ def create_token(user: User, name: str = "", *, now: datetime | None = None
                      created_at=now,
                      expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
     db.session.add(token)
+    db.session.flush()
+    events.publish(TokenChanged(Action.TOKEN_CREATED, user, token))
     db.session.commit()
     return token, secret
 
@@ -105,5 +109,7 @@ def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> A
         raise NotFound(_l("You have no such token."))
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
+        db.session.flush()
+        events.publish(TokenChanged(Action.TOKEN_REVOKED, user, token))
         db.session.commit()
     return token

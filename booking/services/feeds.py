@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from booking import events
 from booking.db_types import utcnow
+from booking.events import Action, FeedChanged
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import (OCCUPYING_STATUSES, Booking, BookingStatus, CalendarFeed,
@@ -60,6 +62,8 @@ def create_feed(user: User, scope: str, resource_id: int | None = None
     feed = CalendarFeed(user_id=user.id, scope=scope, resource=resource,
                         token_hash=hash_secret(token))
     db.session.add(feed)
+    db.session.flush()
+    events.publish(FeedChanged(Action.FEED_CREATED, user, feed))
     db.session.commit()
     return feed, token
 
@@ -69,6 +73,8 @@ def regenerate_feed(user: User, feed_id: int) -> tuple[CalendarFeed, str]:
     feed = _own_feed(user, feed_id)
     token = new_secret()
     feed.token_hash = hash_secret(token)
+    db.session.flush()
+    events.publish(FeedChanged(Action.FEED_REGENERATED, user, feed))
     db.session.commit()
     return feed, token
 
@@ -77,6 +83,8 @@ def revoke_feed(user: User, feed_id: int) -> None:
     """Stop the feed for good."""
     feed = _own_feed(user, feed_id)
     feed.revoked_at = utcnow()
+    db.session.flush()
+    events.publish(FeedChanged(Action.FEED_REVOKED, user, feed))
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from booking import events
-from booking.events import Action, OrganisationChanged
+from booking.events import Action, MemberChanged, OrganisationChanged
 from booking.exceptions import InvalidInput, NotAllowed, NotFound
 from booking.extensions import db
 from booking.limits import EMAIL_LENGTH, MAX_ID, NAME_LENGTH
@@ -44,6 +44,8 @@ def admit_organisation(actor: User, *, name: str, kind: str, admin_name: str,
                                      password=first_password, organisation=organisation,
                                      role=Role.ORG_ADMIN, must_change_password=True,
                                      commit=False)
+        events.publish(MemberChanged(Action.MEMBER_ADDED, actor, admin, {},
+                                     {"role": admin.role.value}))
         db.session.commit()
     except (InvalidInput, IntegrityError) as exc:  # someone took the name or e-mail just now
         db.session.rollback()
@@ -138,6 +140,11 @@ def list_organisations(actor: User) -> list[OrganisationSummary]:
     rows = db.session.execute(sa.select(Organisation, members, resources)
                               .order_by(Organisation.name))
     return [OrganisationSummary(org, m, r) for org, m, r in rows]
+
+
+def all_organisations() -> list[Organisation]:
+    """Every organisation, suspended ones too, by name (to name those an entry mentions)."""
+    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
 
 
 def active_organisations() -> list[Organisation]:

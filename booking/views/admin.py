@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import json
+from typing import Any
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.exceptions import InvalidInput
-from booking.forms.admin import (ORGANISATION_KIND_LABELS, ROLE_LABELS, AddMemberForm,
-                                 AdmitOrganisationForm, role_choices)
-from booking.models import Organisation
-from booking.services import organisations
+from booking import limits
+from booking.forms.admin import (ACTION_LABELS, OBJECT_LABELS, ORGANISATION_KIND_LABELS,
+                                 ROLE_LABELS, AddMemberForm, AdmitOrganisationForm,
+                                 AuditFilterForm, role_choices)
+from booking.models import AuditEntry, Organisation
+from booking.services import audit, organisations
 from booking.urls import safe_next
 from booking.views.helpers import show_field_errors
 
@@ -158,3 +164,77 @@ def _page_of(organisation: Organisation) -> str:
     if organisation.id == current_user.organisation_id:
         return url_for("admin.organisation")
     return url_for("admin.organisation", organisation_id=organisation.id)
+
+
+# ---------------------------------------------------------------------------- audit trail
+
+@bp.get("/audit")
+def audit_trail():
+    """Who changed what, newest first: the organisation's entries (all for platform admins)."""
+    form, wanted = _audit_filter()
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    page = min(max(1, request.args.get("page", 1, type=int)), limits.MAX_OFFSET // per_page)
+    try:
+        rows = audit.entries(current_user, wanted, limit=per_page + 1,
+                             offset=(page - 1) * per_page)
+    except InvalidInput as exc:
+        show_field_errors(form, exc)
+        rows = []
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    names = {o.id: o.name for o in organisations.all_organisations()}
+    return render_template("admin/audit.html", form=form, entries=rows[:per_page], page=page,
+                           has_next=len(rows) > per_page, args=args, organisation_names=names,
+                           action_label=lambda a: ACTION_LABELS.get(a, a),
+                           object_label=lambda t: OBJECT_LABELS.get(t, t),
+                           object_url=_object_url, changes=audit_changes)
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    """The filtered entries as a spreadsheet (UTF-8 with a byte-order mark, for Excel)."""
+    form, wanted = _audit_filter()
+    try:
+        chunks = audit.export_csv(current_user, wanted)
+    except InvalidInput as exc:
+        _flash_errors(exc)
+        return redirect(url_for("admin.audit_trail", **request.args))
+    return Response(chunks, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit.csv"',
+                             "Cache-Control": "no-store"})
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter]:
+    form = AuditFilterForm(request.args)
+    if request.args:
+        form.validate()  # a rejected filter is shown and left out; the others still apply
+    return form, audit.AuditFilter(**form.filters(current_user.timezone))
+
+
+def _object_url(entry: AuditEntry) -> str | None:
+    if entry.object_id is None:
+        return None
+    endpoint = {"booking": ("bookings.detail", "booking_id"),
+                "series": ("series.detail", "series_id"),
+                "resource": ("resources.detail", "resource_id")}.get(entry.object_type)
+    if endpoint is None:
+        return None
+    return url_for(endpoint[0], **{endpoint[1]: entry.object_id})
+
+
+def audit_changes(details: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """An entry's details as lines to read: (what, before, after); before is None for facts."""
+    details = details if isinstance(details, dict) else {}
+    before, after = details.get("before") or {}, details.get("after") or {}
+    lines = [(key, _plain(before[key]) if key in before else None, _plain(after.get(key)))
+             for key in sorted(set(before) | set(after))]
+    for key in sorted(set(details) - {"before", "after"}):
+        lines.append((key, None, _plain(details[key])))
+    return lines
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

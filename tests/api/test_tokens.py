@@ -68,11 +68,16 @@ def test_sign_in_gives_a_working_token(client, world):
 @pytest.mark.parametrize("body", [
     {"email": "teacher@school.example", "password": "wrong password"},
     {"email": "nobody@school.example", "password": PASSWORD}])
-def test_wrong_credentials_are_401_and_store_nothing(client, app, world, body):
+def test_wrong_credentials_are_401_and_store_nothing_but_the_audit_entry(client, app, world,
+                                                                         body):
     before = snapshot(app)
     response = client.post(URL, json=body)
     assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
-    assert snapshot(app) == before
+    after = snapshot(app)
+    entries_before, entries_after = before.pop("audit_entry"), after.pop("audit_entry")
+    assert after == before
+    [new] = entries_after[len(entries_before):]
+    assert "'login.failed'" in new and repr(body["password"]) not in repr(new)
 
 
 @pytest.mark.parametrize("body, field", [

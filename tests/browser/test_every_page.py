@@ -77,7 +77,7 @@ def owner_pages(d: Demo) -> list[str]:
     return ["/", "/bookings/requests", "/bookings/organisation", "/admin/organisation",
             "/resources/new", f"/resources/{d.studio}/edit",
             f"/resources/{d.studio}/closures/import", f"/bookings/{d.booking}",
-            f"/series/{d.series}"]
+            f"/series/{d.series}", "/admin/audit", "/admin/audit?object_type=booking&person=x"]
 
 
 def mentor_pages(d: Demo) -> list[str]:
@@ -88,7 +88,7 @@ def mentor_pages(d: Demo) -> list[str]:
 
 def chair_pages(d: Demo) -> list[str]:
     return ["/", "/admin/organisations", f"/admin/organisations/{d.school}",
-            f"/calendar?date={d.tuesday}"]
+            f"/calendar?date={d.tuesday}", "/admin/audit", "/admin/audit?start=2000-13-01"]
 
 
 ROLES = {

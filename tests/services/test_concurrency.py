@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from booking.extensions import db
-from booking.models import OCCUPYING_STATUSES, Booking
+from booking.models import OCCUPYING_STATUSES, AuditEntry, Booking
 from tests.conftest import utc
 
 WORKERS = 6
@@ -80,7 +80,12 @@ def test_exactly_capacity_many_win_each_race(app, make_org, make_user, make_reso
     with app.app_context():
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
             Booking.resource_id == resource_id, Booking.status.in_(OCCUPYING_STATUSES)))
+        # The audit trail holds exactly the winners: a loser's change and entry went together.
+        booked = set(db.session.scalars(sa.select(Booking.id)))
+        audited = db.session.scalars(sa.select(AuditEntry.object_id).where(
+            AuditEntry.action == "booking.created")).all()
     assert stored == capacity * ROUNDS
+    assert sorted(audited) == sorted(booked)
 
 
 def _book_series(url: str, resource_id: int, user_id: int, offset_days: int, barrier,
