@@ -60,6 +60,9 @@ class Resource(db.Model):
     # The longest span any booking of this resource has ever occupied: it bounds the
     # conflict query, so finding clashes does not slow down as history grows.
     longest_occupied_minutes: Mapped[int] = mapped_column(default=0)
+    # Moved by the database whenever one of its bookings changes (models.feed_versions): a
+    # feed's conditional request compares it instead of reading the bookings.
+    feed_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # When what calendar events show of the resource (name, location, zone) last changed:
