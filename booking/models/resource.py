@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
+from booking.models.feed_versions import resource_feed_version
 from booking.scheduling import BookingRules, Closure as ClosureRule, Interval, WeeklyWindow
 
 
@@ -60,9 +61,6 @@ class Resource(db.Model):
     # The longest span any booking of this resource has ever occupied: it bounds the
     # conflict query, so finding clashes does not slow down as history grows.
     longest_occupied_minutes: Mapped[int] = mapped_column(default=0)
-    # Moved by the database whenever one of its bookings changes (models.feed_versions): a
-    # feed's conditional request compares it instead of reading the bookings.
-    feed_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # When what calendar events show of the resource (name, location, zone) last changed:
@@ -122,6 +120,14 @@ class Resource(db.Model):
     def __repr__(self) -> str:
         return f"<Resource {self.id} {self.name!r}>"
 
+
+# The version the database moves with every change of the resource's bookings (a trigger,
+# models.feed_versions); loaded only where asked for (undefer), e.g. with a resource's feed.
+Resource.feed_version = sa.orm.column_property(
+    sa.func.coalesce(sa.select(resource_feed_version.c.version)
+                     .where(resource_feed_version.c.resource_id == Resource.id)
+                     .correlate_except(resource_feed_version).scalar_subquery(), 0),
+    deferred=True)
 
 _RULES_CACHE: dict[tuple[str, int, datetime], BookingRules] = {}
 _RULES_CACHE_SIZE = 2048

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from booking.extensions import db
 from booking.ical import OUTPUT_VERSION
 from booking.models import Booking, BookingStatus, CalendarFeed, FeedScope, Resource
+from booking.models.feed_versions import resource_feed_version
 from booking.services.feeds import (WINDOW_AHEAD, WINDOW_BACK, feed_name, feed_params,
                                     feed_zone, in_feed)
 
@@ -95,15 +96,18 @@ def _version_key(feed: CalendarFeed, params: dict | None, head: tuple) -> str:
     if params is None:
         return digest.hexdigest()
     if feed.scope is FeedScope.RESOURCE:
-        digest.update(b"|%d" % feed.resource.feed_version)
+        digest.update(b"|%d" % (feed.resource.feed_version or 0))
     else:
         for row in db.session.execute(_VERSIONS):
             digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
 
-_VERSIONS = sa.select(Resource.id, Resource.feed_version, Resource.calendar_changed_at).order_by(
-    Resource.id)
+_VERSIONS = (sa.select(Resource.id, sa.func.coalesce(resource_feed_version.c.version, 0),
+                       Resource.calendar_changed_at)
+             .outerjoin(resource_feed_version,
+                        resource_feed_version.c.resource_id == Resource.id)
+             .order_by(Resource.id))
 
 
 def _fingerprint(feed: CalendarFeed, params: dict | None, head: tuple) -> str:

@@ -95,7 +95,8 @@ def find_feed(token: str) -> CalendarFeed | None:
     feed = db.session.scalar(
         sa.select(CalendarFeed).where(CalendarFeed.token_hash == wanted)
         .options(joinedload(CalendarFeed.user).joinedload(User.organisation),
-                 joinedload(CalendarFeed.resource).joinedload(Resource.organisation)))
+                 joinedload(CalendarFeed.resource).joinedload(Resource.organisation),
+                 joinedload(CalendarFeed.resource).undefer(Resource.feed_version)))
     # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
         return None

@@ -1,4 +1,5 @@
-"""feed versions: a resource's version moves with every change of its bookings (a trigger),
+"""feed versions: a resource's version moves with every change of its bookings (a trigger
+and the table resource_feed_version),
 and a feed remembers what its fingerprint was computed from and until when it holds
 
 Revision ID: 0016
@@ -19,28 +20,30 @@ branch_labels = None
 depends_on = None
 
 # As booking/models/feed_versions.py made them at this revision.
+_BUMP = ("INSERT INTO resource_feed_version (resource_id, version) VALUES ({row}.resource_id, 1) "
+         "ON CONFLICT (resource_id) DO UPDATE SET version = resource_feed_version.version + 1")
 SQLITE = [
-    """CREATE TRIGGER booking_feed_version_insert AFTER INSERT ON booking BEGIN
-         UPDATE resource SET feed_version = feed_version + 1 WHERE id = NEW.resource_id;
+    f"""CREATE TRIGGER booking_feed_version_insert AFTER INSERT ON booking BEGIN
+         {_BUMP.format(row="NEW")};
        END""",
-    """CREATE TRIGGER booking_feed_version_update AFTER UPDATE ON booking BEGIN
-         UPDATE resource SET feed_version = feed_version + 1
-         WHERE id IN (OLD.resource_id, NEW.resource_id);
+    f"""CREATE TRIGGER booking_feed_version_update AFTER UPDATE ON booking BEGIN
+         {_BUMP.format(row="OLD")};
+         {_BUMP.format(row="NEW")};
        END""",
-    """CREATE TRIGGER booking_feed_version_delete AFTER DELETE ON booking BEGIN
-         UPDATE resource SET feed_version = feed_version + 1 WHERE id = OLD.resource_id;
+    f"""CREATE TRIGGER booking_feed_version_delete AFTER DELETE ON booking BEGIN
+         {_BUMP.format(row="OLD")};
        END""",
 ]
 POSTGRESQL = [
-    """CREATE OR REPLACE FUNCTION booking_feed_version() RETURNS trigger
+    f"""CREATE OR REPLACE FUNCTION booking_feed_version() RETURNS trigger
        LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP <> 'INSERT' THEN
-           UPDATE resource SET feed_version = feed_version + 1 WHERE id = OLD.resource_id;
+           {_BUMP.format(row="OLD")};
          END IF;
          IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
                                  AND NEW.resource_id IS DISTINCT FROM OLD.resource_id) THEN
-           UPDATE resource SET feed_version = feed_version + 1 WHERE id = NEW.resource_id;
+           {_BUMP.format(row="NEW")};
          END IF;
          RETURN NULL;
        END $$""",
@@ -50,10 +53,14 @@ POSTGRESQL = [
 
 
 def upgrade():
-    # Plain ALTER TABLE ... ADD COLUMN on every engine: SQLite takes a NOT NULL column with a
-    # default that way, and recreating `resource` in batch mode would trip its foreign keys.
-    op.add_column('resource', sa.Column('feed_version', sa.Integer(), nullable=False,
-                                        server_default=sa.text('0')))
+    op.create_table('resource_feed_version',
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['resource_id'], ['resource.id'],
+                            name=op.f('fk_resource_feed_version_resource_id_resource'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('resource_id', name=op.f('pk_resource_feed_version'))
+    )
     op.add_column('calendar_feed', sa.Column('version_key', sa.String(length=64),
                                              nullable=True))
     op.add_column('calendar_feed', sa.Column('valid_until', sa.DateTime(timezone=True),
@@ -74,5 +81,4 @@ def downgrade():
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.drop_column('valid_until')
         batch_op.drop_column('version_key')
-    with op.batch_alter_table('resource', schema=None) as batch_op:
-        batch_op.drop_column('feed_version')
+    op.drop_table('resource_feed_version')
