@@ -74,13 +74,15 @@ end
 def main() -> None:
     args = _arguments()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn "
-          f"{args.workers} sync workers; wrk 2 threads x 8 connections, {args.seconds:g} s each")
+          f"{args.workers} {args.worker_class} workers x {args.threads} threads; wrk 2 threads "
+          f"x 8 connections, {args.seconds:g} s each")
     results = {}
     for kind in args.databases:
         with harness.database(kind) as url:
             world = _seed(url, args.bookings)
             statements = _count_statements(url, world)
-            with harness.gunicorn(url, args.workers) as port:
+            with harness.gunicorn(url, args.workers, worker_class=args.worker_class,
+                                  threads=args.threads) as port:
                 cookie = _sign_in(port)
                 results[kind] = _measure(port, cookie, world, args)
             results[kind]["statements"] = statements
@@ -96,6 +98,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--bookings", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's, e.g. gthread")
+    parser.add_argument("--threads", type=int, default=1, help="per worker (gthread)")
     parser.add_argument("--sequential", type=int, default=200)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="paths to run: booking,feed_304,timeline,week")
