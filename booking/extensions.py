@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine)
+                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "FULL"))
 
 
 def _skip_limiter_when_bare(app: Flask) -> None:
@@ -90,13 +90,22 @@ def _migrations_dir(app: Flask) -> str:
     return str(Path(app.root_path).parent / "migrations")
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+#: What SQLITE_SYNCHRONOUS may say: never OFF, and NORMAL only because the journal is WAL
+#: (a commit is then written to the WAL file without waiting for the disk; a power cut may
+#: lose the last commits, never corrupt the database).
+SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
+
+
+def configure_sqlite(engine: sa.Engine, synchronous: str = "FULL") -> None:
     """Make SQLite transactional the way the booking engine relies on.
 
     Python's sqlite3 driver sends no BEGIN before a SELECT, so a conflict check would run
     outside the write transaction; we take over BEGIN ourselves (SQLAlchemy's pysqlite docs).
     """
     in_memory = engine.url.database in (None, "", ":memory:")
+    level = str(synchronous).upper()
+    if level not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -106,7 +115,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={level}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
