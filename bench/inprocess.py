@@ -11,6 +11,8 @@ the scheduler). Seeds as bench/read_paths.py does.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -31,6 +33,8 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--bookings", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--paths", type=lambda s: s.split(","), default=None,
+                        help="besides health: booking,feed_304,week,timeline")
     args = parser.parse_args()
     with harness.database(args.database) as url:
         world = _seed(url, args.bookings)
@@ -59,6 +63,8 @@ def main() -> None:
             "week": lambda: signed_in.get(world["paths"]["week"]),
             "timeline": lambda: signed_in.get(world["paths"]["timeline"]),
         }
+        if args.paths:
+            paths = {k: v for k, v in paths.items() if k == "health" or k in args.paths}
         times = {name: [] for name in paths}
         for name, call in paths.items():
             for _ in range(3):
@@ -70,13 +76,24 @@ def main() -> None:
                 started = time.perf_counter()
                 call()
                 times[name].append(time.perf_counter() - started)
+        calls = {name: _calls(call) for name, call in paths.items()}
         with app.app_context():
             db.engine.dispose()
     base = statistics.median(times["health"])
     print(f"{args.database}: medians of {args.rounds} interleaved rounds, in-process")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:10} {median * 1000:8.2f} ms   health ÷ path {base / median:6.3f}")
+        print(f"{name:10} {median * 1000:8.2f} ms   health ÷ path {base / median:6.3f}   "
+              f"{calls[name]:7,} Python calls (health ÷ path {calls['health'] / calls[name]:.3f})")
+
+
+def _calls(call) -> int:
+    """Python function calls of one request: the same on an idle or a busy machine."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    call()
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls
 
 
 if __name__ == "__main__":
