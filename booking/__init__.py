@@ -48,7 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI and TRUSTED_PROXIES win."""
+    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES and
+    SQLITE_SYNCHRONOUS win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if public := os.environ.get("PUBLIC_URL"):
@@ -57,6 +58,8 @@ def _apply_environment(app: Flask) -> None:
         app.config["SECRET_KEY"] = key
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = storage
+    if synchronous := os.environ.get("SQLITE_SYNCHRONOUS"):
+        app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if proxies := os.environ.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(proxies)
 

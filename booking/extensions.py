@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,6 +15,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from booking.bare import is_bare
 
 # Constraint names Alembic can refer to on every database.
 NAMING_CONVENTION = {
@@ -53,23 +56,56 @@ def init_app(app: Flask) -> None:
                      compare_type=True)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    _skip_limiter_when_bare(app)
+    app.session_interface = LazySessionInterface()
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine)
+                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "FULL"))
+
+
+def _skip_limiter_when_bare(app: Flask) -> None:
+    """/health and feeds have no limits: the limiter's hooks do not look them up (about a
+    fifth of a bare request's time). Other requests run them as before."""
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__self__", None) is limiter and not getattr(hook, "bare_aware", 0):
+            def check(hook=hook):
+                return None if is_bare() else hook()
+            check.bare_aware = True
+            hooks[index] = check
+
+
+class LazySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie gets an empty session
+    without building the signer first (most API calls, feeds, /health)."""
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) not in request.cookies and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _migrations_dir(app: Flask) -> str:
     return str(Path(app.root_path).parent / "migrations")
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+#: What SQLITE_SYNCHRONOUS may say: never OFF, and NORMAL only because the journal is WAL
+#: (a commit is then written to the WAL file without waiting for the disk; a power cut may
+#: lose the last commits, never corrupt the database).
+SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
+
+
+def configure_sqlite(engine: sa.Engine, synchronous: str = "FULL") -> None:
     """Make SQLite transactional the way the booking engine relies on.
 
     Python's sqlite3 driver sends no BEGIN before a SELECT, so a conflict check would run
     outside the write transaction; we take over BEGIN ourselves (SQLAlchemy's pysqlite docs).
     """
     in_memory = engine.url.database in (None, "", ":memory:")
+    level = str(synchronous).upper()
+    if level not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -79,7 +115,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={level}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

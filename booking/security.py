@@ -14,7 +14,10 @@ def register(app: Flask) -> None:
 
 def refuse_nul_characters() -> None:
     """PostgreSQL cannot store NUL in text: refuse it up front instead of failing at the INSERT."""
-    values = [*request.args.values(), *request.form.values()]
+    # Only what the request carries: no query string and no form body, nothing to parse.
+    values = [*request.args.values()] if request.query_string else []
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(request.form.values())
     if request.is_json:
         values.append(request.get_json(silent=True))
     if any(_has_nul(value) for value in values):

@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
+import pytest
+
 from booking import create_app, normalise_database_url
+from booking.extensions import db
 from booking.models import User
 
 
@@ -68,3 +71,20 @@ def test_ids_beyond_the_database_range_are_not_found(client, auth, make_user):
 def test_method_not_allowed_says_what_is_allowed(client):
     response = client.post("/health")
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("level, expected", [("FULL", 2), ("normal", 1)])
+def test_sqlite_synchronous_is_full_unless_set_to_normal(tmp_path, level, expected):
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLITE_SYNCHRONOUS": level,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        db.engine.dispose()
+
+
+def test_sqlite_synchronous_off_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"TESTING": True, "SECRET_KEY": "k", "SQLITE_SYNCHRONOUS": "OFF",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})

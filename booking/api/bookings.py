@@ -62,7 +62,8 @@ def create():
     wanted = booking_request(body)
     booking = service.create_booking(api_user(), wanted)
     location = url_for("api.bookings.show", booking_id=booking.id, _external=True)
-    return _answer(booking.id), 201, {"Location": location}
+    # The service kept what it wrote loaded: the answer needs no second read.
+    return serialise.booking(api_user(), booking), 201, {"Location": location}
 
 
 def booking_request(body: dict[str, Any]) -> BookingRequest:

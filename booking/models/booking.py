@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
+from booking.models import feed_versions
 from booking.scheduling import Interval
 
 
@@ -158,3 +159,6 @@ Booking.__table__.append_constraint(
 def _create_btree_gist(_metadata, connection, **_kw) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
+
+
+feed_versions.attach(Booking.__table__)

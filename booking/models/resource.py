@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
+from booking.models.feed_versions import resource_feed_version
 from booking.scheduling import BookingRules, Closure as ClosureRule, Interval, WeeklyWindow
 
 
@@ -81,7 +82,30 @@ class Resource(db.Model):
         secondary=resource_allowed_organisation, order_by="Organisation.name")
 
     def rules(self) -> BookingRules:
-        """The booking rules as the pure scheduling core understands them."""
+        """The booking rules as the pure scheduling core understands them.
+
+        Under the resource's lock (services.locking.lock_resource notes the version it read)
+        the rules come from a per-process cache keyed by id and `updated_at`, which every
+        change of the rules moves (see _touch_changed_rules): no reading of windows and
+        closures for each booking. Anywhere else, and with unflushed changes, they are built
+        from the rows.
+        """
+        key = self.__dict__.get("_rules_key")
+        if key is None or sa.inspect(self).modified or key[1:] != (self.id, self.updated_at):
+            return self._build_rules()
+        rules = _RULES_CACHE.get(key)
+        if rules is None:
+            if len(_RULES_CACHE) >= _RULES_CACHE_SIZE:
+                _RULES_CACHE.clear()
+            rules = _RULES_CACHE[key] = self._build_rules()
+        return rules
+
+    def note_locked_version(self) -> None:
+        """Called under the resource's lock: rules() may use the cache for this version."""
+        database = str(sa.inspect(self).session.get_bind().url)  # one process, many databases
+        self.__dict__["_rules_key"] = (database, self.id, self.updated_at)
+
+    def _build_rules(self) -> BookingRules:
         return BookingRules(
             timezone=self.timezone,
             capacity=self.capacity,
@@ -99,6 +123,41 @@ class Resource(db.Model):
 
     def __repr__(self) -> str:
         return f"<Resource {self.id} {self.name!r}>"
+
+
+# The version the database moves with every change of the resource's bookings (a trigger,
+# models.feed_versions); loaded only where asked for (undefer), e.g. with a resource's feed.
+Resource.feed_version = sa.orm.column_property(
+    sa.func.coalesce(sa.select(resource_feed_version.c.version)
+                     .where(resource_feed_version.c.resource_id == Resource.id)
+                     .correlate_except(resource_feed_version).scalar_subquery(), 0),
+    deferred=True)
+
+_RULES_CACHE: dict[tuple[str, int, datetime], BookingRules] = {}
+_RULES_CACHE_SIZE = 2048
+#: What makes up a resource's rules besides its own columns.
+RULE_COLLECTIONS = ("windows", "closures", "allowed_organisations")
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _touch_changed_rules(session: sa.orm.Session, _context, _instances) -> None:
+    """A resource whose windows, closures or allowed organisations change gets a new
+    `updated_at` in the same flush: the version Resource.rules() caches by."""
+    touched = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, (AvailabilityWindow, Closure)):
+            resource = item.resource
+            if resource is None and item.resource_id is not None:
+                resource = session.get(Resource, item.resource_id)
+            if resource is not None:
+                touched.add(resource)
+        elif isinstance(item, Resource) and item in session.dirty:
+            attrs = sa.inspect(item).attrs
+            if any(attrs[name].history.has_changes() for name in RULE_COLLECTIONS):
+                touched.add(item)
+    for resource in touched:
+        if resource not in session.new and resource not in session.deleted:
+            resource.updated_at = utcnow()
 
 
 #: What a booking's calendar event shows of its resource.

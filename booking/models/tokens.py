@@ -61,6 +61,10 @@ class CalendarFeed(db.Model):
     # time moves (never back) when a request finds the fingerprint changed (services.feeds).
     content_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the fingerprint was computed from (a hash of the feed's settings and the versions
+    # of its resources, services.feed_state) and until when the window alone cannot change it.
+    version_key: Mapped[str | None] = mapped_column(sa.String(64))
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped["User"] = relationship()  # noqa: F821
     resource: Mapped["Resource | None"] = relationship()  # noqa: F821

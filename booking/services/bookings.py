@@ -85,7 +85,7 @@ def _create_locked(user: User, request: BookingRequest, now: datetime) -> Bookin
     change = Change(Action.BOOKING_CREATED, user, resource)
     booking = changes.place(change, resource.rules(), request.period,
                             quantity=request.quantity, title=request.title)
-    change.commit()
+    change.commit(keep_loaded=True)  # the answer is what was written: no second read
     return booking
 
 

@@ -42,8 +42,12 @@ class Change:
                                                    booking.status)
             self.bookings.append(booking)
 
-    def commit(self) -> None:
-        """Flush, publish the event, commit: subscribers' rows share the transaction."""
+    def commit(self, *, keep_loaded: bool = False) -> None:
+        """Flush, publish the event, commit: subscribers' rows share the transaction.
+
+        *keep_loaded*: the objects keep what this transaction wrote instead of being expired,
+        so the caller can answer from them without reading them again.
+        """
         try:
             db.session.flush()
         except IntegrityError as exc:
@@ -55,7 +59,12 @@ class Change:
             raise
         events.publish(BookingsChanged(self.action, self.actor, tuple(self.bookings),
                                        self.series, dict(self.before), self.reason))
-        db.session.commit()
+        session = db.session()
+        expire, session.expire_on_commit = session.expire_on_commit, not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 def place(change: Change, rules: BookingRules, period: Interval, *, quantity: int, title: str,

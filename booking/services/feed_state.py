@@ -26,8 +26,10 @@ import sqlalchemy as sa
 
 from booking.extensions import db
 from booking.ical import OUTPUT_VERSION
-from booking.models import Booking, CalendarFeed, FeedScope, Resource
-from booking.services.feeds import WINDOW_AHEAD, feed_name, feed_params, feed_zone, in_feed
+from booking.models import Booking, BookingStatus, CalendarFeed, FeedScope, Resource
+from booking.models.feed_versions import resource_feed_version
+from booking.services.feeds import (WINDOW_AHEAD, WINDOW_BACK, feed_name, feed_params,
+                                    feed_zone, in_feed)
 
 _SECOND = timedelta(seconds=1)
 # What the fingerprint reads of each booking: every edit raises updated_at (the model's
@@ -47,22 +49,68 @@ class FeedState:
 
 
 def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> FeedState:
-    """The feed's fingerprint and Last-Modified: one query, and a write only after a change.
+    """The feed's fingerprint and Last-Modified, and a write only after a change.
 
     *context* is what the caller adds to the content (language, public address).
+
+    Fast path (issue 16): the feed row remembers a *version key* — a hash of everything the
+    fingerprint depends on besides the bookings' rows (the head below) and the versions of
+    the resources whose bookings it shows, which a database trigger moves with every booking
+    change (models.feed_versions) — and until when the moving window cannot change what it
+    shows. With the same key before that moment the stored fingerprint still holds, and no
+    booking is read. Otherwise the fingerprint is computed from the rows as before.
     """
     params = feed_params(feed, now)
-    fingerprint = _fingerprint(feed, params, context)
+    head = _head(feed, params, context)
+    key = _version_key(feed, params, head)
+    if (key == feed.version_key and feed.content_fingerprint is not None
+            and feed.content_changed_at is not None
+            and (params is None or (feed.valid_until is not None and now < feed.valid_until))):
+        return FeedState(feed.content_fingerprint, feed.content_changed_at)
+    # The versions were read before the rows: the rows are at least as new as the key says,
+    # so a key stored with this fingerprint can only be older than the data, never newer.
+    fingerprint = _fingerprint(feed, params, head)
+    valid_until = _valid_until(feed, params, now)
     if fingerprint == feed.content_fingerprint and feed.content_changed_at is not None:
+        _remember_key(feed, key, valid_until)
         return FeedState(fingerprint, feed.content_changed_at)
-    return _record_change(feed, fingerprint, _newest_change(feed, params), now)
+    return _record_change(feed, fingerprint, _newest_change(feed, params), now,
+                          key=key, valid_until=valid_until)
 
 
-def _fingerprint(feed: CalendarFeed, params: dict | None, context: tuple) -> str:
+def _head(feed: CalendarFeed, params: dict | None, context: tuple) -> tuple:
+    """What the content depends on besides the bookings' rows."""
     user, resource = feed.user, feed.resource
     own = () if resource is None else tuple(getattr(resource, c.key) for c in _RESOURCE_COLUMNS)
-    head = (OUTPUT_VERSION, feed.id, str(feed.scope), feed_name(feed), feed_zone(feed),
+    return (OUTPUT_VERSION, feed.id, str(feed.scope), feed_name(feed), feed_zone(feed),
             user.organisation_id, user.is_platform_admin, params is not None, own, *context)
+
+
+def _version_key(feed: CalendarFeed, params: dict | None, head: tuple) -> str:
+    """The head and the versions of the resources whose bookings the feed may show.
+
+    A resource's feed: its own version (read with the feed). A person's or an organisation's:
+    every resource's version and rename time, one short query (no booking is read).
+    """
+    digest = hashlib.sha256(repr(head).encode())
+    if params is None:
+        return digest.hexdigest()
+    if feed.scope is FeedScope.RESOURCE:
+        digest.update(b"|%d" % (feed.resource.feed_version or 0))
+    else:
+        for row in db.session.execute(_VERSIONS):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+_VERSIONS = (sa.select(Resource.id, sa.func.coalesce(resource_feed_version.c.version, 0),
+                       Resource.calendar_changed_at)
+             .outerjoin(resource_feed_version,
+                        resource_feed_version.c.resource_id == Resource.id)
+             .order_by(Resource.id))
+
+
+def _fingerprint(feed: CalendarFeed, params: dict | None, head: tuple) -> str:
     digest = hashlib.sha256(repr(head).encode())
     if params is not None:
         # Rows as text made by the database: a tenth of the time of typed rows in Python.
@@ -108,8 +156,61 @@ def _newest_statement(scope: FeedScope) -> sa.Select:
             .select_from(Booking).join(Booking.resource).where(*in_feed(scope)))
 
 
+def _valid_until(feed: CalendarFeed, params: dict | None, now: datetime) -> datetime:
+    """The first moment the moving window may change what the feed shows, with no write.
+
+    A booking of the feed's scope enters when its start comes within WINDOW_AHEAD, and leaves
+    when its end falls WINDOW_BACK behind, when its start falls behind the look-back bound,
+    or, cancelled or rejected, when its grace ends. The earliest of these from now on: before
+    it, equal versions mean equal content. Too early costs only a recomputation.
+    """
+    later = now + _NO_CHANGE_FOR
+    if params is None:
+        return later
+    entering, ending, starting, grace = db.session.execute(_window_statement(feed.scope),
+                                                           params).one()
+    moments = [entering and entering - WINDOW_AHEAD, ending and ending + WINDOW_BACK,
+               starting and starting + (params["start"] - params["earliest"]) + WINDOW_BACK,
+               grace and grace + (now - params["grace"]), later]
+    return max(min(m for m in moments if m is not None), now)
+
+
+_NO_CHANGE_FOR = timedelta(days=30)  # with nothing in sight, check again after a month
+
+
+@cache
+def _window_statement(scope: FeedScope) -> sa.Select:
+    """The soonest window crossings of the scope's bookings, in one pass; built once."""
+    clauses = in_feed(scope)
+    scope_clause, shown = clauses[0], sa.and_(*clauses)
+    ended = Booking.status.in_((BookingStatus.CANCELLED, BookingStatus.REJECTED))
+    statement = sa.select(
+        sa.func.min(sa.case((Booking.start_at >= sa.bindparam("end"), Booking.start_at))),
+        sa.func.min(sa.case((shown, Booking.end_at))),
+        sa.func.min(sa.case((shown, Booking.start_at))),
+        sa.func.min(sa.case((sa.and_(shown, ended), Booking.updated_at))),
+    ).select_from(Booking)
+    if scope is FeedScope.ORGANISATION:
+        statement = statement.join(Booking.resource)
+    return statement.where(scope_clause)
+
+
+def _remember_key(feed: CalendarFeed, key: str, valid_until: datetime) -> None:
+    """Store the key for the fingerprint the feed already has (if no one changed it since)."""
+    if feed.version_key == key and feed.valid_until == valid_until:
+        return
+    db.session.execute(
+        sa.update(CalendarFeed)
+        .where(CalendarFeed.id == feed.id,
+               CalendarFeed.content_fingerprint.is_not_distinct_from(feed.content_fingerprint))
+        .values(version_key=key, valid_until=valid_until)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
 def _record_change(feed: CalendarFeed, fingerprint: str, newest: datetime,
-                   now: datetime) -> FeedState:
+                   now: datetime, *, key: str | None = None,
+                   valid_until: datetime | None = None) -> FeedState:
     """Store the new fingerprint; Last-Modified moves forward by a second at least, not past now.
 
     Only the process that still sees the old fingerprint writes; another one that wrote first
@@ -124,7 +225,8 @@ def _record_change(feed: CalendarFeed, fingerprint: str, newest: datetime,
         sa.update(CalendarFeed)
         .where(CalendarFeed.id == feed.id,
                CalendarFeed.content_fingerprint.is_not_distinct_from(feed.content_fingerprint))
-        .values(content_fingerprint=fingerprint, content_changed_at=changed_at)
+        .values(content_fingerprint=fingerprint, content_changed_at=changed_at,
+                version_key=key, valid_until=valid_until)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if not written:

@@ -100,16 +100,23 @@ def find_feed(token: str) -> CalendarFeed | None:
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
     wanted = hash_secret(token)
-    feed = db.session.scalar(
-        sa.select(CalendarFeed).where(CalendarFeed.token_hash == wanted)
-        .options(joinedload(CalendarFeed.user).joinedload(User.organisation),
-                 joinedload(CalendarFeed.resource)))
+    feed = db.session.scalar(_feed_statement(), {"token_hash": wanted})
     # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
         return None
     if feed.revoked_at is not None or not feed.user.is_active:
         return None
     return feed
+
+
+@cache
+def _feed_statement() -> sa.Select:
+    """The feed with its person, organisation, resource, owner and version: built once (every
+    poll of every calendar program runs it, and building costs more than running it)."""
+    return (sa.select(CalendarFeed).where(CalendarFeed.token_hash == sa.bindparam("token_hash"))
+            .options(joinedload(CalendarFeed.user).joinedload(User.organisation),
+                     joinedload(CalendarFeed.resource).joinedload(Resource.organisation),
+                     joinedload(CalendarFeed.resource).undefer(Resource.feed_version)))
 
 
 def feed_bookings(feed: CalendarFeed, *, now: datetime) -> list[Booking]:

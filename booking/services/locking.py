@@ -15,6 +15,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import joinedload
 
 from booking.exceptions import Conflict, NotFound
 from booking.extensions import SQLITE_BEGIN_OPTION, db
@@ -50,23 +51,41 @@ def lock_resource(resource_id: int) -> Resource:
     if not 0 < resource_id <= MAX_ID:
         raise NotFound(_l("No such resource."))
     begin_write()
-    stmt = sa.select(Resource).where(Resource.id == resource_id)
+    # The owner comes in the same statement (is_offered needs it); only the resource's row
+    # is locked. Windows and closures come from Resource.rules()'s cache when unchanged.
+    stmt = (sa.select(Resource).where(Resource.id == resource_id)
+            .options(joinedload(Resource.organisation)))
     if not _is_sqlite():
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Resource)
     resource = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if resource is None:
         db.session.rollback()
         raise NotFound(_l("No such resource."))
+    resource.note_locked_version()
     return resource
 
 
 def lock_findable(user: User, resource_id: int) -> Resource:
     """Like lock_resource, for a resource the person may find (permissions.can_find)."""
     resource = lock_resource(resource_id)
+    reload_person(user)
     if not can_find(user, resource):
         db.session.rollback()
         raise NotFound(_l("No such resource."))
     return resource
+
+
+def reload_person(user: User) -> User:
+    """The person and their organisation as this transaction sees them, in one statement.
+
+    begin_write expired what the request read before; lazy loads would take two statements.
+    """
+    # The key from the identity: reading user.id of an expired object would load it first.
+    identity = sa.inspect(user).identity
+    person_id = identity[0] if identity else user.id
+    return db.session.scalars(sa.select(User).where(User.id == person_id)
+                              .options(joinedload(User.organisation))
+                              .execution_options(populate_existing=True)).one()
 
 
 def with_retries(action: Callable[[], T]) -> T:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from booking import throttle
+from booking.bare import is_bare
 from booking.exceptions import InvalidInput
 from booking.extensions import db, login_manager
 from booking.forms.auth import ChangePasswordForm, LoginForm, SettingsForm
@@ -32,9 +33,11 @@ def load_user(session_key: str) -> User | None:
 @bp.before_app_request
 def require_password_change():
     """Send a person with a first password to choose their own before anything else."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
-            and not request.path.startswith("/api/")):
+    # What needs no signed-in person is decided first: looking at current_user loads them.
+    if (request.endpoint in _ALLOWED_BEFORE_PASSWORD_CHANGE or request.path.startswith("/api/")
+            or is_bare()):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.change_password"))
     return None
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -325,7 +326,14 @@ def calendar_words() -> dict:
 @bp.app_template_filter("cal_date")
 def cal_date(day: date, skeleton: str = "yMMMEd") -> str:
     """A date in the reader's language, from a CLDR skeleton ("MMMEd" -> "Tue, Mar 2")."""
-    return format_skeleton(skeleton, day, locale=get_locale())
+    return _date_words(skeleton, day, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _date_words(skeleton: str, day: date, locale: str) -> str:
+    # babel matches the skeleton against the locale's patterns on every call (~2 ms): a week
+    # page asks for the same few dates twenty times.
+    return format_skeleton(skeleton, day, locale=locale)
 
 
 @bp.app_template_filter("cal_range")

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from booking import ical, ical_import, links
+from booking.bare import bare
 from booking.db_types import utcnow
 from booking.exceptions import BookingsWouldBreak, InvalidInput
 from booking.messages import describe_breach
@@ -48,6 +49,7 @@ class ImportForm(FlaskForm):
 
 
 @bp.get("/feeds/<token>.ics")
+@bare
 def feed(token: str):
     """A subscription feed for calendar programs: no login, the secret token is the key."""
     found = service.find_feed(token)

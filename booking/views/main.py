@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from booking.bare import bare
 from booking.db_types import utcnow
 from booking.services import home as home_service
 
@@ -22,6 +23,7 @@ def index():
 
 
 @bp.get("/health")
+@bare
 def health():
     """A bare endpoint for load balancers and benchmarks."""
     return {"status": "ok"}

@@ -1,0 +1,134 @@
+"""The feed's fast 304 path: resource versions moved by the database, and the moving window.
+
+The fingerprint itself is computed as before (test_feed_state.py); these tests check that the
+version key lets an unchanged feed skip reading its bookings, and that nothing which changes
+the content can slip past it: a booking written by any statement (the trigger), a rename, and
+time alone moving bookings in and out of the window.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from booking.db_types import utcnow
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, CalendarFeed, Resource, User
+from booking.services import feeds as service
+from booking.services.feed_state import feed_state
+from booking.services.feeds import CANCELLED_GRACE, WINDOW_AHEAD, WINDOW_BACK
+
+
+@pytest.fixture(params=["resource", "me"])
+def setup(request, app, make_org, make_user, make_resource, make_booking):
+    """A teacher's feed (of a lab, or their own) with a booking in the window."""
+    now = utcnow().replace(microsecond=0)
+    school, studio = make_org("School"), make_org("Studio", "enterprise")
+    teacher = make_user("teacher@school.org", school)
+    lab = make_resource(studio, name="Lab")
+    booking = make_booking(lab, teacher, now + timedelta(days=3), now + timedelta(days=3, hours=1))
+    with app.app_context():
+        feed, _token = service.create_feed(db.session.get(User, teacher), request.param,
+                                           lab if request.param == "resource" else None)
+        return {"feed": feed.id, "lab": lab, "teacher": teacher, "booking": booking, "now": now}
+
+
+def _state(setup: dict, now=None):
+    db.session.expire_all()
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.id == setup["feed"])
+                             .options(joinedload(CalendarFeed.user).joinedload(User.organisation),
+                                      joinedload(CalendarFeed.resource)
+                                      .joinedload(Resource.organisation),
+                                      joinedload(CalendarFeed.resource)
+                                      .undefer(Resource.feed_version)))
+    return feed_state(feed, now=now or setup["now"])
+
+
+def _version(setup: dict) -> int:
+    return db.session.scalar(sa.select(Resource.feed_version)
+                             .where(Resource.id == setup["lab"]))
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_an_unchanged_feed_reads_no_booking(app, setup):
+    with app.app_context():
+        first = _state(setup)
+        _state(setup)  # the first one stored the key
+        with statements() as seen:
+            assert _state(setup) == first
+        assert not any("FROM booking" in s for s in seen), seen
+        assert not any(s.lstrip().upper().startswith("UPDATE") for s in seen), seen
+
+
+def test_every_way_of_writing_a_booking_moves_the_version(app, setup):
+    with app.app_context():
+        version = _version(setup)
+        first = _state(setup)
+        _state(setup)
+        # A bulk UPDATE that no service made: the trigger still sees it.
+        db.session.execute(sa.update(Booking).values(title="Changed behind the ORM's back"))
+        db.session.commit()
+        db.session.expire_all()
+        assert _version(setup) > version
+        changed = _state(setup)
+        assert changed.fingerprint != first.fingerprint
+        db.session.execute(sa.delete(Booking))
+        db.session.commit()
+        assert _state(setup).fingerprint not in (first.fingerprint, changed.fingerprint)
+
+
+def test_a_renamed_resource_changes_the_state(app, setup):
+    with app.app_context():
+        first = _state(setup)
+        _state(setup)
+        db.session.get(Resource, setup["lab"]).name = "Lab on floor 2"
+        db.session.commit()
+        assert _state(setup).fingerprint != first.fingerprint
+
+
+@pytest.mark.parametrize("case", ["enters", "ends", "grace"])
+def test_time_alone_moves_bookings_through_the_window(app, setup, make_booking, case):
+    """No write at all, and the fingerprint still changes when the window moves past a
+    booking; the same check just before that moment answers from the stored key."""
+    now = setup["now"]
+    with app.app_context():
+        if case == "enters":
+            start = now + WINDOW_AHEAD + timedelta(days=2)
+            make_booking(setup["lab"], setup["teacher"], start, start + timedelta(hours=1))
+            moment = start - WINDOW_AHEAD
+        elif case == "ends":
+            moment = now + timedelta(days=3, hours=1) + WINDOW_BACK
+        else:
+            booking = db.session.get(Booking, setup["booking"])
+            booking.status = BookingStatus.CANCELLED
+            db.session.commit()
+            db.session.expire_all()
+            moment = db.session.get(Booking, setup["booking"]).updated_at + CANCELLED_GRACE
+        # Ten days ahead of the moment (a key holds a month at most when nothing is in sight).
+        earlier = moment - timedelta(days=10)
+        first = _state(setup, now=earlier)
+        _state(setup, now=earlier)
+        before = moment - timedelta(seconds=1)
+        with statements() as seen:
+            assert _state(setup, now=before).fingerprint == first.fingerprint
+        assert not any("FROM booking" in s for s in seen)
+        after = moment + timedelta(seconds=1)
+        assert _state(setup, now=after).fingerprint != first.fingerprint
