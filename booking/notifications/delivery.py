@@ -171,11 +171,12 @@ def queue_reminders(now: datetime) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(
-        insert(Notification.__table__).values(values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    table = Notification.__table__
+    queued = db.session.execute(
+        insert(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)).all()
     db.session.commit()
-    return max(result.rowcount or 0, 0)
+    return len(queued)
 
 
 def run_once(*, now: Callable[[], datetime] = utcnow, batch: int = limits.MAIL_BATCH) -> Report:

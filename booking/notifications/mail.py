@@ -173,7 +173,6 @@ def render(note: Notification) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(note)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = language
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if len(body.calendars) == 1:
@@ -183,4 +182,5 @@ def render(note: Notification) -> EmailMessage:
                                 params={"method": method, "charset": "utf-8"})
     for name, ics, method in body.calendars:
         message.add_attachment(ics, maintype="application", subtype="ics", filename=name)
+    message["Content-Language"] = language  # after the parts: set_content drops Content-*
     return message
