@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from booking import demo
@@ -84,7 +84,9 @@ def worker_command(once: bool, interval: float) -> None:
 
     from booking.notifications import delivery
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Through the app's log handler: each mail (without MAIL_URL) and each round's outcome.
+    logging.getLogger("booking.mail").setLevel(logging.INFO)
+    current_app.logger.debug("worker starting")  # makes Flask attach its log handler
     if once:
         report = delivery.run_once()
         click.echo(f"Mail: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 
 from booking import limits
+from booking.forms import choices
 from booking.forms.bookings import ConfirmForm
 from booking.models import Kind
 from booking.notifications import inbox
@@ -32,8 +33,8 @@ REMINDER_LABELS = {None: _l("No reminders"), 60: _l("1 hour before"),
 
 class NotificationsForm(FlaskForm):
     reminder = RadioField(_l("Remind me of my bookings"),
-                          choices=[(str(m or ""), REMINDER_LABELS[m])
-                                   for m in limits.REMINDER_CHOICES])
+                          choices=choices((str(m or ""), REMINDER_LABELS[m])
+                                          for m in limits.REMINDER_CHOICES))
 
 
 for _kind, _label in KIND_LABELS.items():
