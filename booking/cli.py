@@ -89,8 +89,9 @@ def worker_command(once: bool, interval: float) -> None:
     current_app.logger.debug("worker starting")  # makes Flask attach its log handler
     if once:
         report = delivery.run_once()
-        click.echo(f"Mail: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
-                   f"{report.skipped} switched off; {report.reminders} reminders queued.")
+        click.echo(f"Mail: {report.sent} sent, {report.retried} to retry, "
+                   f"{report.failed} failed, {report.skipped} switched off; "
+                   f"{report.reminders} reminders queued.")
         return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

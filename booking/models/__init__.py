@@ -12,8 +12,8 @@ from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, LoginSessi
 from booking.models.user import Role, User
 
 __all__ = [
-    "DECISION_KINDS", "OCCUPYING_STATUSES", "ApiToken", "Itip", "Kind", "MailState", "Notification",
-    "NotificationSetting", "AvailabilityWindow", "Booking", "BookingSeries",
+    "DECISION_KINDS", "OCCUPYING_STATUSES", "ApiToken", "Itip", "Kind", "MailState",
+    "Notification", "NotificationSetting", "AvailabilityWindow", "Booking", "BookingSeries",
     "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",

@@ -67,10 +67,14 @@ def _begin_write() -> None:
 
 def claim(now: datetime, batch: int = limits.MAIL_BATCH) -> list[int]:
     """Take up to *batch* due rows for this worker alone, and commit the claim."""
+    is_due = sa.and_(Notification.mail_state == MailState.QUEUED,
+                     Notification.next_attempt_at <= now)
+    # A plain read first: an idle worker takes no write lock (SQLite has only one).
+    if db.session.scalar(sa.select(Notification.id).where(is_due).limit(1)) is None:
+        db.session.commit()
+        return []
     _begin_write()
-    due = (sa.select(Notification.id)
-           .where(Notification.mail_state == MailState.QUEUED,
-                  Notification.next_attempt_at <= now)
+    due = (sa.select(Notification.id).where(is_due)
            .order_by(Notification.next_attempt_at, Notification.id)
            .limit(batch).with_for_update(skip_locked=True))
     ids = list(db.session.scalars(due))

@@ -75,7 +75,8 @@ def message_id(note: Notification) -> str:
     return f"<notification-{note.id}@{links.uid_domain()}>"
 
 
-def content(note: Notification, bookings: list[Booking], *, calendars: bool = True) -> Content:
+def content(note: Notification, bookings: list[Booking], *,
+            calendars: bool = True) -> Content:
     """What the mail says, in the current (forced) language."""
     resource = note.resource
     zone = resource.timezone

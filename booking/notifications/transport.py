@@ -40,9 +40,9 @@ def parse_mail_url(url: str) -> MailServer:
     except ValueError:
         port = -1
     if parts.scheme not in SCHEMES or not parts.hostname or port == -1:
-        raise ValueError("MAIL_URL must look like smtp://host:25, "
-                         "smtp+starttls://user:password@host:587 or smtps://user:password@host:465"
-                         f", not {url!r}")
+        raise ValueError("MAIL_URL must look like smtp://host:25, smtp+starttls://user:"
+                         "password@host:587 or smtps://user:password@host:465, "
+                         f"not {url!r}")
     return MailServer(parts.scheme, parts.hostname, port or SCHEMES[parts.scheme],
                       unquote(parts.username or ""), unquote(parts.password or ""))
 
@@ -69,7 +69,8 @@ class LogTransport(Transport):
     def send(self, message: EmailMessage) -> None:
         body = message.get_body(("plain",))
         text = body.get_content() if body is not None else ""
-        log.info("Mail (not sent: MAIL_URL is not set)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
+        log.info("Mail (not sent: MAIL_URL is not set)\nTo: %s\nSubject: %s\n"
+                 "Message-ID: %s\n\n%s",
                  message["To"], message["Subject"], message["Message-ID"], text)
 
 

@@ -18,8 +18,8 @@ from tests.notifications.conftest import deliver, person, soon
 
 
 def rows() -> list[tuple[int, Kind]]:
-    return [tuple(r) for r in db.session.execute(sa.select(Notification.user_id, Notification.kind)
-                                   .order_by(Notification.id))]
+    return [tuple(r) for r in db.session.execute(
+        sa.select(Notification.user_id, Notification.kind).order_by(Notification.id))]
 
 
 def test_a_refused_request_queues_nothing(mail_app, world, smtp_server, make_booking):
