@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from booking import limits
 from booking.db_types import utcnow
@@ -88,37 +89,51 @@ def claim(now: datetime, batch: int = limits.MAIL_BATCH) -> list[int]:
     return ids
 
 
-def _muted(user_id: int) -> set[str]:
-    setting = db.session.get(NotificationSetting, user_id)
-    return set(setting.muted or ()) if setting is not None else set()
-
-
 def deliver(ids: list[int], transport: Transport, now: datetime) -> Report:
-    """Send each claimed row once; a row that cannot be sent waits for its next attempt."""
+    """Send each claimed row once; a row that cannot be sent waits for its next attempt.
+
+    The rows, their people, settings and bookings are read with a few queries per batch, and
+    the outcome is committed once per batch (a worker killed mid-batch may send that batch's
+    mails again when its claim lapses: at least once, never lost).
+    """
     report = Report()
-    for note_id in ids:
-        note = db.session.get(Notification, note_id)
-        if note is None or note.mail_state is not MailState.QUEUED:
-            continue
-        if note.kind not in DECISION_KINDS and note.kind.value in _muted(note.user_id):
+    notes = list(db.session.scalars(
+        sa.select(Notification).where(Notification.id.in_(ids),
+                                      Notification.mail_state == MailState.QUEUED)
+        .options(joinedload(Notification.user), joinedload(Notification.actor),
+                 joinedload(Notification.resource))
+        .order_by(Notification.id)))
+    muted = {s.user_id: set(s.muted or ()) for s in db.session.scalars(
+        sa.select(NotificationSetting).where(
+            NotificationSetting.user_id.in_({n.user_id for n in notes})))}
+    found = mail.bookings_by_id({i for n in notes for i in mail.booking_ids_of(n)})
+    unreachable: Exception | None = None
+    for note in notes:
+        if note.kind not in DECISION_KINDS and note.kind.value in muted.get(note.user_id, ()):
             note.mail_state = MailState.SKIPPED
             report.skipped += 1
         elif not note.user.is_active_account:
             note.mail_state = MailState.SKIPPED
             report.skipped += 1
+        elif unreachable is not None:
+            _failed(note, unreachable, now, report)  # the server is down: no use trying
         else:
             try:
-                message = mail.render(note)
+                message = mail.render(note, [found[i] for i in mail.booking_ids_of(note)
+                                             if i in found])
                 transport.send(message)
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, try again later
                 if not isinstance(exc, SEND_ERRORS):
                     log.exception("Mail %s could not be made", note.id)
+                elif isinstance(exc, (OSError, smtplib.SMTPServerDisconnected,
+                                      smtplib.SMTPConnectError)):
+                    unreachable = exc
                 _failed(note, exc, now, report)
                 transport.close()
             else:
                 note.mail_state, note.sent_at, note.last_error = MailState.SENT, utcnow(), ""
                 report.sent += 1
-        db.session.commit()
+    db.session.commit()
     return report
 
 

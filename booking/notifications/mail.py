@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, format_datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
+from sqlalchemy.orm import joinedload
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -48,13 +49,21 @@ class Content:
     language: str = "en"
 
 
-def bookings_of(note: Notification) -> list[Booking]:
-    ids = note.booking_ids or ([note.booking_id] if note.booking_id else [])
+def booking_ids_of(note: Notification) -> list[int]:
+    return list(note.booking_ids or ([note.booking_id] if note.booking_id else []))
+
+
+def bookings_by_id(ids: set[int]) -> dict[int, Booking]:
+    """The bookings with these ids (and their resources), read at once."""
     if not ids:
-        return []
-    found = db.session.scalars(sa.select(Booking).where(Booking.id.in_(ids))
-                               .order_by(Booking.start_at)).all()
-    return list(found)
+        return {}
+    return {b.id: b for b in db.session.scalars(
+        sa.select(Booking).where(Booking.id.in_(ids)).options(joinedload(Booking.resource)))}
+
+
+def bookings_of(note: Notification) -> list[Booking]:
+    found = bookings_by_id(set(booking_ids_of(note)))
+    return [found[i] for i in booking_ids_of(note) if i in found]
 
 
 def language_of(note: Notification) -> str:
@@ -157,15 +166,18 @@ def _zone(booking: Booking):
     return zone_of(booking.resource.timezone)
 
 
-def render(note: Notification) -> EmailMessage:
+def render(note: Notification, bookings: list[Booking] | None = None) -> EmailMessage:
     """The whole message for *note*: text and HTML from one wording, invitations attached."""
-    bookings = bookings_of(note)
+    bookings = sorted(bookings_of(note) if bookings is None else bookings,
+                      key=lambda b: b.start_at)
     language = language_of(note)
     with force_locale(language):
         body = content(note, bookings)
         body.language = language
-        text = render_template("mail/message.txt", c=body)
-        html = render_template("mail/message.html", c=body)
+        # The templates alone, without the pages' context processors (menu, counts).
+        env = current_app.jinja_env
+        text = env.get_template("mail/message.txt").render(c=body)
+        html = env.get_template("mail/message.html").render(c=body)
         from_address = sender()
     message = EmailMessage()
     message["Subject"] = body.subject
