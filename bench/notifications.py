@@ -3,8 +3,8 @@
 1. Queue 10,000 notifications (an approval mail with its iTIP invitation, the heaviest kind)
    and drain them into a local aiosmtpd with one worker, then again with two worker processes:
    messages per second.
-2. Book through the real service with the outbox subscriber and without it, in alternating
-   blocks within one run: the request-for-approval path (rows for the owner's admins) and a
+2. Book through the real service with the outbox subscriber and without it, booking by
+   booking within one run: the request-for-approval path (rows for the owner's admins) and a
    confirmed booking of a staff resource (rows for its person); the ratio of the medians.
 
     .venv/bin/python bench/notifications.py
@@ -34,8 +34,7 @@ from booking.notifications import delivery, outbox
 from booking.services.bookings import BookingRequest, approve_booking, create_booking
 
 QUEUED = 10_000
-BLOCKS = 6         # alternating blocks per variant
-PER_BLOCK = 40     # bookings per block
+PAIRS = 300        # bookings with and without the outbox, per path
 START = datetime(2030, 1, 7, 1, 0, tzinfo=timezone.utc)
 
 
@@ -104,21 +103,21 @@ def drain(url: str, mail_url: str, workers: int) -> float:
     return time.perf_counter() - began
 
 
-def book_blocks(app, ids: dict[str, int]) -> dict[str, list[float]]:
-    """Per-booking seconds, by path and variant, in alternating blocks."""
+def book_pairs(app, ids: dict[str, int]) -> dict[str, list[float]]:
+    """Per-booking seconds, by path and variant: with and without the outbox subscriber
+    alternate booking by booking (the first of each pair alternating too), so the load of a
+    shared machine falls on both alike."""
     times: dict[str, list[float]] = {k: [] for k in (
         "request with outbox", "request without", "staff with outbox", "staff without")}
     subscribers = app.extensions[events.SUBSCRIBERS]
     slot = 0
-    for block in range(BLOCKS * 2):
-        with_outbox = block % 2 == 0
-        if with_outbox and outbox.on_event not in subscribers:
-            subscribers.append(outbox.on_event)
-        elif not with_outbox and outbox.on_event in subscribers:
-            subscribers.remove(outbox.on_event)
-        suffix = "with outbox" if with_outbox else "without"
+    for index in range(PAIRS):
         for path, resource in (("request", ids["studio"]), ("staff", ids["mentor"])):
-            for _ in range(PER_BLOCK):
+            for with_outbox in ((True, False) if index % 2 else (False, True)):
+                if with_outbox and outbox.on_event not in subscribers:
+                    subscribers.append(outbox.on_event)
+                elif not with_outbox and outbox.on_event in subscribers:
+                    subscribers.remove(outbox.on_event)
                 slot += 1
                 start = START + timedelta(hours=slot)
                 teacher = db.session.get(User, ids["teacher"])
@@ -126,13 +125,14 @@ def book_blocks(app, ids: dict[str, int]) -> dict[str, list[float]]:
                 create_booking(teacher, BookingRequest(resource, start,
                                                        start + timedelta(minutes=30)),
                                now=START)
+                suffix = "with outbox" if with_outbox else "without"
                 times[f"{path} {suffix}"].append(time.perf_counter() - began)
     if outbox.on_event not in subscribers:
         subscribers.append(outbox.on_event)
     return times
 
 
-def measure(engine_name: str, url: str) -> None:
+def measure(engine_name: str, url: str, parts: str = "all") -> None:
     handler = Counter()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -144,20 +144,24 @@ def measure(engine_name: str, url: str) -> None:
     with app.app_context():
         db.create_all()
         ids = seed()
-        times = book_blocks(app, ids)
+        times = book_pairs(app, ids) if parts in ("all", "booking") else {}
+        if not times:  # the drain needs one confirmed booking to write about
+            create_booking(db.session.get(User, ids["teacher"]), BookingRequest(
+                ids["studio"], START, START + timedelta(minutes=30)), now=START)
         pending = db.session.scalar(sa.select(Booking.id).where(Booking.status == "pending"))
         approve_booking(db.session.get(User, ids["admin"]), pending, now=START)
         db.session.execute(sa.delete(Notification))
         db.session.commit()
-        print(f"{engine_name}: booking through the service, median of "
-              f"{BLOCKS * PER_BLOCK} each, alternating blocks")
-        for path in ("request", "staff"):
+        if times:
+            print(f"{engine_name}: booking through the service, median of {PAIRS} each, "
+                  f"with and without the outbox alternating")
+        for path in ("request", "staff") if times else ():
             with_ = statistics.median(times[f"{path} with outbox"])
             without = statistics.median(times[f"{path} without"])
             print(f"  {path:8} with outbox {with_ * 1e3:6.2f} ms, without {without * 1e3:6.2f} ms"
                   f": +{(with_ / without - 1) * 100:4.1f}%  (throughput loss "
                   f"{(1 - without / with_) * 100:4.1f}%)")
-        for workers in (1, 2):
+        for workers in (1, 2) if parts in ("all", "drain") else ():
             queue(ids, QUEUED)
             db.session.remove()
             before = handler.count
@@ -177,17 +181,18 @@ def measure(engine_name: str, url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument("--part", choices=("all", "booking", "drain"), default="all")
     args = parser.parse_args()
     if args.postgres:
         url, admin, name = _postgres_database(args.postgres)
         try:
-            measure("PostgreSQL", url)
+            measure("PostgreSQL", url, args.part)
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         with tempfile.TemporaryDirectory() as folder:
-            measure("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite'}")
+            measure("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite'}", args.part)
 
 
 if __name__ == "__main__":

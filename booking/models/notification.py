@@ -68,10 +68,13 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     kind: Mapped[Kind] = mapped_column(_enum(Kind, 16))
     action: Mapped[str] = mapped_column(sa.String(32), default="")  # events.Action value
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"))
-    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id"))
-    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking_series.id"))
+    # No foreign keys on what the row is about (only on its recipient): each would be one
+    # more lookup in the booking's transaction, and people, resources and bookings are never
+    # deleted (they are deactivated or cancelled), so the ids always resolve.
+    actor_id: Mapped[int | None]
+    resource_id: Mapped[int]
+    booking_id: Mapped[int | None]
+    series_id: Mapped[int | None]
     # Every booking the change touched (a series' dates): one row, one mail, for them all.
     booking_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     reason: Mapped[str] = mapped_column(sa.String(limits.DECISION_REASON_LENGTH), default="")
@@ -90,9 +93,12 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    actor: Mapped["User | None"] = relationship(foreign_keys=[actor_id])  # noqa: F821
-    resource: Mapped["Resource"] = relationship()  # noqa: F821
-    series: Mapped["BookingSeries | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship(  # noqa: F821
+        primaryjoin="foreign(Notification.actor_id) == User.id", viewonly=True)
+    resource: Mapped["Resource"] = relationship(  # noqa: F821
+        primaryjoin="foreign(Notification.resource_id) == Resource.id", viewonly=True)
+    series: Mapped["BookingSeries | None"] = relationship(  # noqa: F821
+        primaryjoin="foreign(Notification.series_id) == BookingSeries.id", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} to {self.user_id} {self.mail_state}>"

@@ -1,45 +1,59 @@
 """Who is told what: the one home of the notification audience rule.
 
-Each function returns an SQL condition on User, so the outbox can insert one row per
-recipient with a single INSERT ... SELECT inside the change's transaction (no round trip to
-read the people first). `rules(event)` says which group hears which kind of news.
+A group of recipients is a named SQL condition on User with its parameters (`Group`), so the
+outbox inserts one row per recipient with a single prepared INSERT ... SELECT inside the
+change's transaction: no round trip to read the people first, nothing built per change.
+`rules(event)` says which group hears which kind of news.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from booking.events import Action, BookingsChanged
 from booking.models import BookingStatus, Itip, Kind, Resource, ResourceKind, Role, User
 
+#: Each kind of group as SQL on User, with bound parameters the group supplies.
+GROUPS: Mapping[str, sa.ColumnElement[bool]] = {
+    # The admins of an organisation (platform admins belonging to it included).
+    "admins": sa.and_(User.organisation_id == sa.bindparam("organisation_id"),
+                      User.role.in_((Role.ORG_ADMIN, Role.PLATFORM_ADMIN))),
+    "person": User.id == sa.bindparam("person_id"),
+}
 
-def approvers(resource: Resource) -> sa.ColumnElement[bool]:
+
+@dataclass(frozen=True)
+class Group:
+    name: str  # a key of GROUPS
+    params: Mapping[str, int] = field(default_factory=dict)
+
+
+def approvers(resource: Resource) -> Group:
     """The admins of the organisation that owns the resource: they decide its requests."""
-    return sa.and_(User.organisation_id == resource.organisation_id,
-                   User.role.in_((Role.ORG_ADMIN, Role.PLATFORM_ADMIN)))
+    return Group("admins", {"organisation_id": resource.organisation_id})
 
 
-def staff_people(resource: Resource) -> sa.ColumnElement[bool]:
+def staff_people(resource: Resource) -> Group:
     """Whose time a staff resource is: for now its owner organisation's admins.
 
     SEAM: once resources name their person (resource.person_id, the everyday-use issue),
-    return `User.id == resource.person_id` when it is set, else these admins.
+    return `person(resource.person_id)` when it is set, else these admins.
     """
     return approvers(resource)
 
 
-def person(user_id: int) -> sa.ColumnElement[bool]:
-    return User.id == user_id
+def person(user_id: int) -> Group:
+    return Group("person", {"person_id": user_id})
 
 
 @dataclass(frozen=True)
 class Audience:
     """One group of recipients and what they are told."""
 
-    who: sa.ColumnElement[bool]
+    who: Group
     kind: Kind
     itip: Itip = Itip.NONE
 

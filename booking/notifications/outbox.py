@@ -3,9 +3,12 @@
 For each audience group one INSERT ... SELECT puts one row per recipient, carrying only ids,
 the kind, the reason and the recipient's language; nothing is rendered here (the worker
 renders each mail when it sends it). A series is one row per recipient with all its dates.
+The statements are built once per kind of group and only their parameters change.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -15,9 +18,21 @@ from booking.extensions import db
 from booking.models import MailState, Notification, User
 from booking.notifications import audience
 
-_COLUMNS = ("user_id", "language", "kind", "action", "actor_id", "resource_id", "booking_id",
-            "series_id", "booking_ids", "reason", "itip", "created_at", "next_attempt_at",
-            "mail_state", "attempts", "last_error")
+_VALUES = (("kind", sa.String), ("action", sa.String), ("actor_id", sa.Integer),
+           ("resource_id", sa.Integer), ("booking_id", sa.Integer), ("series_id", sa.Integer),
+           ("booking_ids", sa.JSON), ("reason", sa.String), ("itip", sa.String),
+           ("created_at", UTCDateTime), ("next_attempt_at", UTCDateTime),
+           ("mail_state", sa.String), ("attempts", sa.Integer), ("last_error", sa.String))
+
+
+@cache
+def statement(group: str) -> sa.Insert:
+    """INSERT one row per person of *group* (audience.GROUPS), the actor left out."""
+    people = sa.select(User.id, User.locale,
+                       *(sa.bindparam(name, type_=kind) for name, kind in _VALUES)).where(
+        audience.GROUPS[group], User.id != sa.bindparam("actor_id"), User.is_active_account)
+    return sa.insert(Notification.__table__).from_select(
+        ("user_id", "language", *(name for name, _kind in _VALUES)), people)
 
 
 def on_event(event: Event) -> None:
@@ -30,17 +45,12 @@ def on_event(event: Event) -> None:
         return
     now = utcnow()
     ids = [b.id for b in event.bookings]
-    table = Notification.__table__
+    values = {"action": event.action.value, "actor_id": event.actor.id,
+              "resource_id": resource.id, "booking_id": ids[0],
+              "series_id": event.series.id if event.series is not None else None,
+              "booking_ids": ids, "reason": event.reason or "", "created_at": now,
+              "next_attempt_at": now, "mail_state": MailState.QUEUED.value, "attempts": 0,
+              "last_error": ""}
     for group in groups:
-        values = (
-            sa.literal(group.kind.value, sa.String), sa.literal(event.action.value, sa.String),
-            sa.literal(event.actor.id, sa.Integer), sa.literal(resource.id, sa.Integer),
-            sa.literal(ids[0], sa.Integer),
-            sa.literal(event.series.id if event.series is not None else None, sa.Integer),
-            sa.literal(ids, sa.JSON), sa.literal(event.reason or "", sa.String),
-            sa.literal(group.itip.value, sa.String), sa.literal(now, UTCDateTime),
-            sa.literal(now, UTCDateTime), sa.literal(MailState.QUEUED.value, sa.String),
-            sa.literal(0, sa.Integer), sa.literal("", sa.String))
-        people = sa.select(User.id, User.locale, *values).where(
-            group.who, User.id != event.actor.id, User.is_active_account)
-        db.session.execute(sa.insert(table).from_select(_COLUMNS, people))
+        db.session.execute(statement(group.who.name), {
+            **values, **group.who.params, "kind": group.kind.value, "itip": group.itip.value})

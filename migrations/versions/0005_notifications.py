@@ -37,10 +37,6 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=False),
     sa.Column('dedupe_key', sa.String(length=100), nullable=True),
-    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_notification_actor_id_user')),
-    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_notification_booking_id_booking')),
-    sa.ForeignKeyConstraint(['resource_id'], ['resource.id'], name=op.f('fk_notification_resource_id_resource')),
-    sa.ForeignKeyConstraint(['series_id'], ['booking_series.id'], name=op.f('fk_notification_series_id_booking_series')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_notification_dedupe_key'))
