@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,11 +48,18 @@ for _kind, _label in KIND_LABELS.items():
 def index():
     """What happened to me, newest first, and what waits for my decision."""
     person = current_user._get_current_object()
-    entries = [(e, inbox.describe(e.note, e.bookings)) for e in inbox.entries(person)]
+    entries = [(e, c, _local(c.link)) for e in inbox.entries(person)
+               for c in (inbox.describe(e.note, e.bookings),)]
     waiting = listings.pending_request_count(person) if person.is_org_admin else 0
     failed = inbox.failed_mail() if person.is_platform_admin else (0, [])
     return render_template("inbox/index.html", entries=entries, waiting=waiting,
                            failed_total=failed[0], failed=failed[1], form=ConfirmForm())
+
+
+def _local(link: str) -> str:
+    """The path of a mail's absolute link: the browser stays on the address it uses."""
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.post("/inbox/read")
