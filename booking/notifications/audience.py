@@ -64,7 +64,8 @@ def rules(event: BookingsChanged, resource: Resource) -> Iterator[Audience]:
     - a new or re-timed request awaiting approval → the owner's admins (their decision);
     - approved, rejected, cancelled or moved by someone else → the booker, with a calendar
       invitation where the booking is or was confirmed;
-    - on a staff resource, a confirmed booking made, moved or cancelled → that person too.
+    - on a staff resource, a booking confirmed (made or approved), or a confirmed one moved or
+      cancelled by the booker → the person whose time it is.
     """
     bookings = event.bookings
     if not bookings:
@@ -83,6 +84,8 @@ def rules(event: BookingsChanged, resource: Resource) -> Iterator[Audience]:
             yield Audience(staff_people(resource), Kind.BOOKED, Itip.REQUEST)
     elif action in (Action.BOOKING_APPROVED, Action.SERIES_APPROVED):
         yield Audience(person(booker), Kind.APPROVED, Itip.REQUEST)
+        if staff:
+            yield Audience(staff_people(resource), Kind.BOOKED, Itip.REQUEST)
     elif action in (Action.BOOKING_REJECTED, Action.SERIES_REJECTED):
         yield Audience(person(booker), Kind.REJECTED, Itip.CANCEL if was_confirmed else Itip.NONE)
     elif action in (Action.BOOKING_CANCELLED, Action.SERIES_CANCELLED):

@@ -186,6 +186,23 @@ def test_a_series_is_one_mail_with_every_date(mail_app, world, smtp_server, tmp_
     check_ics(tmp_path, approved)
 
 
+def test_a_series_cancelled_by_the_owner_is_one_mail_removing_every_date(
+        mail_app, world, smtp_server, tmp_path):
+    first = soon(7)
+    request = SeriesRequest(BookingRequest(world.lab, first, first + timedelta(hours=1)),
+                            Recurrence(Frequency.WEEKLY, count=3))
+    with mail_app.app_context():
+        made, _dates, _skipped = series.create_series(person(world.teacher), request)
+        series.cancel_series(person(world.admin), made.id)
+        deliver()
+    [message] = smtp_server.to("teacher@school.example")
+    assert message["Subject"].startswith("Cancelled: Post-production lab")
+    attachments = [body for kind, body in calendars(message) if kind == "application/ics"]
+    assert len(attachments) == 3
+    assert all(b"METHOD:CANCEL" in body and b"STATUS:CANCELLED" in body for body in attachments)
+    check_ics(tmp_path, message)
+
+
 def test_a_staff_booking_tells_the_person_whose_time_it_is(mail_app, world, smtp_server,
                                                            tmp_path):
     with mail_app.app_context():

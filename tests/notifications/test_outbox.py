@@ -72,3 +72,19 @@ def test_an_instant_booking_of_a_facility_tells_nobody(mail_app, world):
         bookings.create_booking(person(world.teacher), BookingRequest(
             world.lab, soon(), soon() + timedelta(hours=1)))
         assert rows() == []
+
+
+def test_an_approved_staff_request_tells_the_booker_and_the_staff_person(
+        mail_app, world, make_user, make_resource):
+    deputy = make_user("deputy@enterprise.example", world.owner_org, role="org_admin")
+    mentor = make_resource(world.owner_org, name="Mentor: Chen", kind="staff",
+                           approval_required=True)
+    with mail_app.app_context():
+        booking = bookings.create_booking(person(world.teacher), BookingRequest(
+            mentor, soon(), soon() + timedelta(hours=1)))
+        bookings.approve_booking(person(world.admin), booking.id)
+        assert sorted(rows()) == sorted([
+            (world.admin, Kind.REQUEST), (deputy, Kind.REQUEST),  # the request
+            (world.teacher, Kind.APPROVED),                       # the booker
+            (deputy, Kind.BOOKED),  # staff_people(): the owner's admins, the approver left out
+        ])
