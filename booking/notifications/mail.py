@@ -23,7 +23,7 @@ from booking import links
 from booking.db_types import utcnow
 from booking.extensions import db
 from booking.messages import format_span
-from booking.models import Booking, BookingStatus, Kind, Notification
+from booking.models import Booking, BookingStatus, Itip, Kind, MailState, Notification
 from booking.notifications import itip
 from booking.permissions import can_see_details
 from booking.services.bookings import status_label
@@ -148,9 +148,11 @@ def content(note: Notification, bookings: list[Booking], *,
 def _calendars(note: Notification, bookings: list[Booking], visible: bool
                ) -> list[tuple[str, bytes, str]]:
     host, organiser = links.uid_domain(), sender()
+    invited = _invited(note, bookings) if note.kind in (Kind.REJECTED, Kind.CANCELLED) \
+        and note.itip is Itip.NONE else set()
     found = []
     for booking in bookings:
-        method = itip.method_for(note.itip, booking)
+        method = itip.method_for(Itip.CANCEL if booking.id in invited else note.itip, booking)
         if method is None:
             continue
         link = links.public_url("bookings.detail", booking_id=booking.id) if visible else None
@@ -159,6 +161,23 @@ def _calendars(note: Notification, bookings: list[Booking], visible: bool
         name = f"booking-{booking.start_at.astimezone(_zone(booking)):%Y-%m-%d-%H%M}.ics"
         found.append((name, body, method))
     return found
+
+
+def _invited(note: Notification, bookings: list[Booking]) -> set[int]:
+    """Bookings an earlier mail to this person put in their calendar (a REQUEST was sent).
+
+    A booking confirmed, then re-timed by its booker (pending again), then rejected or
+    cancelled was in their calendar although the change itself saw only "pending": it is
+    removed too. Looked up here, at delivery, so the booking's transaction stays cheap.
+    """
+    ids = {b.id for b in bookings}
+    about = Notification.booking_id.in_(ids)
+    if note.series_id is not None:
+        about = sa.or_(about, Notification.series_id == note.series_id)
+    earlier = db.session.scalars(sa.select(Notification.booking_ids).where(
+        Notification.user_id == note.user_id, Notification.id < note.id,
+        Notification.itip == Itip.REQUEST, Notification.mail_state == MailState.SENT, about))
+    return ids & {i for booking_ids in earlier for i in (booking_ids or ())}
 
 
 def _zone(booking: Booking):

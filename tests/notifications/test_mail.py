@@ -128,6 +128,26 @@ def test_cancellation_by_the_owner_removes_the_event_with_a_higher_sequence(
     check_ics(tmp_path, cancelled)
 
 
+def test_rejected_after_confirmation_removes_the_event(mail_app, world, smtp_server, tmp_path):
+    """Approved (invited), re-timed by the booker (pending again), then rejected: the event the
+    approval put in the booker's calendar is removed."""
+    booking_id = request_studio(mail_app, world)
+    with mail_app.app_context():
+        bookings.approve_booking(person(world.admin), booking_id)
+        deliver()
+        start = soon(9)
+        bookings.move_booking(person(world.teacher), booking_id, start,
+                              start + timedelta(hours=1))
+        bookings.reject_booking(person(world.admin), booking_id, "Not then")
+        deliver()
+    approved, rejected = smtp_server.to("teacher@school.example")
+    assert rejected["Subject"].startswith("Declined")
+    assert method_part(rejected).get_param("method") == "CANCEL"
+    first, second = event_of(calendars(approved)[0][1]), event_of(calendars(rejected)[0][1])
+    assert second["uid"] == first["uid"] and int(second["sequence"]) > int(first["sequence"])
+    check_ics(tmp_path, rejected)
+
+
 def test_the_booker_cancelling_is_not_told_what_they_did(mail_app, world, smtp_server):
     booking_id = request_studio(mail_app, world)
     with mail_app.app_context():
