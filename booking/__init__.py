@@ -47,7 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI and TRUSTED_PROXIES win."""
+    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES,
+    MAIL_URL and MAIL_FROM win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if public := os.environ.get("PUBLIC_URL"):
@@ -58,6 +59,9 @@ def _apply_environment(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = storage
     if proxies := os.environ.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(proxies)
+    for name in ("MAIL_URL", "MAIL_FROM"):
+        if value := os.environ.get(name):
+            app.config[name] = value
 
 
 def _trust_proxies(app: Flask) -> None:

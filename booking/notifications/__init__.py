@@ -5,8 +5,6 @@ app's inbox (inbox). Who hears what is decided in one place (audience). docs/not
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from booking import events
@@ -15,12 +13,7 @@ from booking.notifications.transport import parse_mail_url
 
 
 def init_app(app: Flask) -> None:
-    """Read MAIL_URL and MAIL_FROM like DATABASE_URL, check them, and start writing the outbox."""
-    for name in ("MAIL_URL", "MAIL_FROM"):
-        if value := os.environ.get(name):
-            if app.config.get("TESTING"):
-                continue
-            app.config[name] = value
+    """Check MAIL_URL (read like DATABASE_URL) and start writing the outbox."""
     if url := app.config.get("MAIL_URL"):
         parse_mail_url(url)  # a malformed address stops the app at start-up, saying why
     events.subscribe(app, outbox.on_event)

@@ -245,3 +245,18 @@ def test_two_workers_on_postgresql_send_1000_messages_each_once(app, smtp_server
     with app.app_context():
         assert states() == {MailState.SENT: 1000}
         assert db.session.scalar(sa.select(sa.func.max(Notification.attempts))) == 1
+
+
+def test_mail_settings_come_from_the_environment_and_a_bad_url_stops_the_app(monkeypatch,
+                                                                             tmp_path):
+    from booking import create_app
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("MAIL_URL", "smtp+starttls://u:p@mail.example.org:587")
+    monkeypatch.setenv("MAIL_FROM", "Booking <b@example.org>")
+    app = create_app()
+    assert app.config["MAIL_URL"] == "smtp+starttls://u:p@mail.example.org:587"
+    assert app.config["MAIL_FROM"] == "Booking <b@example.org>"
+    monkeypatch.setenv("MAIL_URL", "mail.example.org:25")
+    with pytest.raises(ValueError, match="MAIL_URL must look like"):
+        create_app()
