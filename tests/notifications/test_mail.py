@@ -7,7 +7,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import icalendar
-import pytest
 import sqlalchemy as sa
 
 from booking.extensions import db
