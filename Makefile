@@ -1,5 +1,6 @@
 # make run  - install into .venv, create/upgrade the SQLite database in instance/, load the
-#             demo consortium, print the demo logins and serve http://127.0.0.1:5000
+#             demo consortium, print the demo logins and serve http://127.0.0.1:5000 with the
+#             notification worker beside it (mails go to the terminal unless MAIL_URL is set)
 # make test - install with the test extras into .venv and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,10 @@ PORT ?= 5000
 run: $(VENV)/.installed-app
 	$(BIN)/flask --app booking init-db
 	$(BIN)/flask --app booking demo-data
-	$(BIN)/flask --app booking run --host $(HOST) --port $(PORT)
+	@# The notification worker runs beside the server and stops with it; without MAIL_URL it
+	@# writes each mail to this terminal instead of sending it (the inbox shows them too).
+	$(BIN)/flask --app booking worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask --app booking run --host $(HOST) --port $(PORT)
 
 # pytest-xdist workers: one per core by default; PYTEST_WORKERS=0 runs in one process.
 # worksteal: a worker that runs out takes tests from the other, so a slow test ends no queue.

@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
-                     links, security, views)
+                     links, notifications, security, views)
 from booking.services import audit
 from booking.urls import DatabaseIdConverter
 
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["LIMITS"] = limits  # the maxlength of hand-written inputs
     events.init_app(app)
     audit.init_app(app)
+    notifications.init_app(app)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)
@@ -48,8 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _apply_environment(app: Flask) -> None:
-    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES and
-    SQLITE_SYNCHRONOUS win."""
+    """Let DATABASE_URL, SECRET_KEY, PUBLIC_URL, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES,
+    SQLITE_SYNCHRONOUS, MAIL_URL and MAIL_FROM win."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if public := os.environ.get("PUBLIC_URL"):
@@ -62,6 +63,9 @@ def _apply_environment(app: Flask) -> None:
         app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if proxies := os.environ.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(proxies)
+    for name in ("MAIL_URL", "MAIL_FROM"):
+        if value := os.environ.get(name):
+            app.config[name] = value
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from booking import demo
@@ -14,7 +14,7 @@ from booking.services import accounts
 
 def register(app: Flask) -> None:
     for command in (init_db_command, create_org_command, create_user_command,
-                    demo_data_command):
+                    demo_data_command, worker_command):
         app.cli.add_command(command)
 
 
@@ -67,6 +67,37 @@ def demo_data_command() -> None:
     click.echo("Sign in with any of these (password: %s):" % demo.PASSWORD)
     for email, what in demo.LOGINS:
         click.echo(f"  {email:32} {what}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--interval", default=5.0, show_default=True,
+              help="Seconds between rounds when running until stopped.")
+def worker_command(once: bool, interval: float) -> None:
+    """Send the notification mail (and queue reminders): until stopped, or --once.
+
+    Exits 0 after a round even when the mail server was down: the mail waits for the next.
+    """
+    import logging
+    import signal
+    import threading
+
+    from booking.notifications import delivery
+
+    # Through the app's log handler: each mail (without MAIL_URL) and each round's outcome.
+    logging.getLogger("booking.mail").setLevel(logging.INFO)
+    current_app.logger.debug("worker starting")  # makes Flask attach its log handler
+    if once:
+        report = delivery.run_once()
+        click.echo(f"Mail: {report.sent} sent, {report.retried} to retry, "
+                   f"{report.failed} failed, {report.skipped} switched off; "
+                   f"{report.reminders} reminders queued.")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("Delivering notifications until stopped (Ctrl+C).")
+    delivery.run_forever(stop, interval=interval)
 
 
 def _messages(exc: InvalidInput) -> str:

@@ -55,3 +55,9 @@ PASSWORD_GUESSES_PER_ACCOUNT = "20 per hour; 100 per day"
 # How many reverse proxies stand in front of the app (0: none). Only then are their
 # X-Forwarded-For/-Proto/-Host headers believed.
 TRUSTED_PROXIES = 0
+
+# Notification mail (docs/notifications.md): smtp://host:25, smtp+starttls://user:pass@host:587
+# or smtps://user:pass@host:465. None: the worker writes each mail to its log instead.
+MAIL_URL: str | None = None
+# The sender and the ORGANIZER of invitations; None: "Consortium booking <booking@<uid domain>>".
+MAIL_FROM: str | None = None

@@ -88,3 +88,20 @@ MAX_PAGE_SIZE = 200
 MAX_OFFSET = 1_000_000
 #: JSON nested deeper than this is refused with 400: no request needs more than a few levels.
 MAX_JSON_DEPTH = 32
+
+# ---------------------------------------------------------------------------- notifications
+
+#: The reminder choices a person has (minutes before a booking starts; None: no reminder).
+REMINDER_CHOICES = (None, 60, 1440)
+REMINDER_DEFAULT_MINUTES = 1440
+#: A failed delivery is tried again after 30 s, then twice as long each time, at most this.
+MAIL_RETRY_FIRST_SECONDS = 30
+MAIL_RETRY_MAX_SECONDS = 3600
+#: After this long without success a mail is marked failed (and shown to platform admins).
+MAIL_GIVE_UP_AFTER_SECONDS = 24 * 3600
+#: A worker's claim on a row lapses after this long (a worker that died mid-send).
+MAIL_CLAIM_SECONDS = 300
+#: Rows one worker claims at a time.
+MAIL_BATCH = 50
+#: Inbox entries shown on one page.
+INBOX_PAGE_SIZE = 50

@@ -3,6 +3,8 @@
 from booking.models.audit import AuditEntry
 from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
                                     BookingStatus)
+from booking.models.notification import (DECISION_KINDS, Itip, Kind, MailState, Notification,
+                                         NotificationSetting)
 from booking.models.organisation import Organisation, OrganisationKind
 from booking.models.resource import (AvailabilityWindow, Closure, Resource, ResourceKind,
                                      resource_allowed_organisation)
@@ -11,8 +13,8 @@ from booking.models.tokens import (ApiToken, CalendarFeed, FeedScope, LoginSessi
 from booking.models.user import Role, User
 
 __all__ = [
-    "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "AvailabilityWindow", "Booking",
-    "BookingSeries",
+    "DECISION_KINDS", "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "Itip", "Kind", "MailState",
+    "Notification", "NotificationSetting", "AvailabilityWindow", "Booking", "BookingSeries",
     "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",

@@ -86,6 +86,13 @@ def pending_requests(admin: User, *, now: datetime | None = None,
     return fold_series(list(db.session.scalars(_with_relations(stmt).limit(limit))))
 
 
+def pending_request_count(admin: User) -> int:
+    """How many requests await the person's decision (the count on *Requests*)."""
+    stmt = (sa.select(sa.func.count()).select_from(Booking).join(Booking.resource)
+            .where(Booking.status == BookingStatus.PENDING, managed(admin)))
+    return db.session.scalar(stmt) or 0
+
+
 def organisation_resource_bookings(admin: User, *, upcoming: bool, now: datetime,
                                    limit: int = PAGE_SIZE, offset: int = 0) -> list[Booking]:
     """Bookings of the resources the admin's organisation owns."""

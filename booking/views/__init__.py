@@ -1,8 +1,8 @@
 """Blueprints, one per area of the product."""
 
 from booking import api
-from booking.views import (admin, auth, bookings, calendar, feeds, main, resources, series,
-                           tokens)
+from booking.views import (admin, auth, bookings, calendar, feeds, inbox, main, resources,
+                           series, tokens)
 
 ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, series.bp, calendar.bp, feeds.bp,
-                  admin.bp, tokens.bp, api.bp)
+                  admin.bp, tokens.bp, inbox.bp, api.bp)

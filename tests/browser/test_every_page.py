@@ -70,11 +70,12 @@ def teacher_pages(d: Demo) -> list[str]:
         f"/calendar?date={d.tuesday}", f"/calendar?view=week&date={d.tuesday}",
         f"/calendar/mine?date={d.tuesday}", f"/calendar/mine?view=month&date={d.tuesday}",
         "/feeds/", "/account", "/account/password", "/account/tokens", "/no-such-page",
+        "/inbox", "/account/notifications",
     ]
 
 
 def owner_pages(d: Demo) -> list[str]:
-    return ["/", "/bookings/requests", "/bookings/organisation", "/admin/organisation",
+    return ["/", "/inbox", "/bookings/requests", "/bookings/organisation", "/admin/organisation",
             "/resources/new", f"/resources/{d.studio}/edit",
             f"/resources/{d.studio}/closures/import", f"/bookings/{d.booking}",
             f"/series/{d.series}", "/admin/audit", "/admin/audit?object_type=booking&person=x"]
