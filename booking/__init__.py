@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
                      links, security, views)
+from booking.services import ledger
 from booking.urls import DatabaseIdConverter
 
 
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     app.jinja_env.globals["LIMITS"] = limits  # the maxlength of hand-written inputs
     events.init_app(app)
+    events.subscribe(app, ledger.on_event)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)

@@ -21,6 +21,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
 from booking.permissions import can_manage_resource
 from booking.scheduling import BookingRules, Interval, Reason
+from booking.services import ledger
 from booking.services.locking import is_exclusion_violation
 
 
@@ -53,6 +54,7 @@ class Change:
                 raise Conflict([Reason(scheduling.CONFLICT, intervals=times)],
                                zone=self.resource.timezone) from exc
             raise
+        ledger.record(self)
         events.publish(BookingsChanged(self.action, self.actor, tuple(self.bookings),
                                        self.series, dict(self.before), self.reason))
         db.session.commit()
