@@ -88,3 +88,10 @@ MAX_PAGE_SIZE = 200
 MAX_OFFSET = 1_000_000
 #: JSON nested deeper than this is refused with 400: no request needs more than a few levels.
 MAX_JSON_DEPTH = 32
+
+# ------------------------------------------------------------------- the ledger (issue 13)
+MAX_STATISTICS_DAYS = 3660  # the longest period the sharing statistics are asked for
+QUOTA_MAX_HOURS = 100_000.0  # a resource's quota per week, month or term
+MAX_PENDING_LIMIT = 1000  # pending requests one organisation may hold on one resource
+MAX_REQUEST_EXPIRY_DAYS = 365  # days a request may wait for a decision
+RANKED_RESOURCES = 5  # the busiest and the least used resources shown

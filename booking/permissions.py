@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from booking.models import Booking, Organisation, Resource, resource_allowed_organisation
+from booking.models import (Booking, LedgerEntry, Organisation, Resource,
+                            resource_allowed_organisation)
 
 if TYPE_CHECKING:
     from booking.models import User
@@ -141,3 +142,28 @@ def can_change(user: User, booking: Booking) -> bool:
 def can_decide(user: User, booking: Booking) -> bool:
     """Approve or reject: admins of the owning organisation."""
     return can_manage_resource(user, booking.resource)
+
+
+# ---------------------------------------------------------------------------- the ledger
+def can_see_sharing(user: User) -> bool:
+    """The sharing statistics: platform admins all of them, org admins their own rows."""
+    return user.is_active and user.is_org_admin
+
+
+def can_see_ledger_row(user: User, entry: LedgerEntry) -> bool:
+    """A row of the sharing table: every row for platform admins; one naming the org for its
+    admins (as owner or borrower); none for members."""
+    if not can_see_sharing(user):
+        return False
+    return user.is_platform_admin or user.organisation_id in (
+        entry.owner_organisation_id, entry.borrower_organisation_id)
+
+
+def ledger_visible(user: User) -> sa.ColumnElement[bool]:
+    """SQL for can_see_ledger_row (on LedgerEntry)."""
+    if not can_see_sharing(user):
+        return sa.false()
+    if user.is_platform_admin:
+        return sa.true()
+    return sa.or_(LedgerEntry.owner_organisation_id == user.organisation_id,
+                  LedgerEntry.borrower_organisation_id == user.organisation_id)
