@@ -145,6 +145,15 @@ SCHEMAS = {
         "windows": {"type": "array", "items": ref("Window")},
         "closures": {"type": "array", "items": ref("Closure")},
     }),
+    "SharingRow": obj({
+        "owner": obj({"id": ID, "name": TEXT}), "borrower": obj({"id": ID, "name": TEXT}),
+        "bookings": WHOLE, "hours": {"type": "number"}, "place_hours": {"type": "number"},
+    }, description="Confirmed use of the owner's resources by the borrower inside the period "
+                   "(dates read in each resource's zone); owner = borrower is own use."),
+    "SharingTable": obj({"from": {"type": "string", "format": "date"},
+                         "to": {"type": "string", "format": "date"},
+                         "kind": {"type": ["string", "null"]},
+                         "items": {"type": "array", "items": ref("SharingRow")}}),
     "BookingInput": obj({"resource_id": ID, "start": MOMENT_IN, "end": MOMENT_IN,
                          "title": {"type": "string", "maxLength": limits.TITLE_LENGTH},
                          "quantity": {"type": "integer", "minimum": 1,

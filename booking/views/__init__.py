@@ -2,7 +2,7 @@
 
 from booking import api
 from booking.views import (admin, auth, bookings, calendar, feeds, main, resources, series,
-                           tokens)
+                           sharing, tokens)
 
 ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, series.bp, calendar.bp, feeds.bp,
-                  admin.bp, tokens.bp, api.bp)
+                  admin.bp, sharing.bp, tokens.bp, api.bp)
