@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from booking import limits
@@ -206,7 +207,9 @@ def monthly(viewer: User, period: Period, kind: str | None = None) -> list[tuple
 
 def resource_usage(viewer: User, period: Period, kind: str | None = None) -> list[Usage]:
     """Booked ÷ open hours of the resources the viewer's rows are about (all, or its own)."""
-    resources = sa.select(Resource).where(Resource.is_active)
+    resources = sa.select(Resource).where(Resource.is_active).options(
+        selectinload(Resource.windows), selectinload(Resource.closures),
+        joinedload(Resource.organisation))
     if not viewer.is_platform_admin:
         resources = resources.where(Resource.organisation_id == viewer.organisation_id)
     if kind:
