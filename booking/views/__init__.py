@@ -2,7 +2,7 @@
 
 from booking import api
 from booking.views import (admin, auth, bookings, calendar, feeds, main, resources, series,
-                           sharing, tokens)
+                           sharing, terms, tokens)
 
 ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, series.bp, calendar.bp, feeds.bp,
-                  admin.bp, sharing.bp, tokens.bp, api.bp)
+                  admin.bp, sharing.bp, terms.bp, tokens.bp, api.bp)

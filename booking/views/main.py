@@ -40,7 +40,7 @@ def nav_items() -> list[tuple[str, str]]:
              ("bookings.mine", _("My bookings")), ("feeds.index", _("Subscriptions"))]
     if current_user.is_org_admin:
         items += [("bookings.approvals", _("Requests")), ("admin.organisation", _("Organisation")),
-                  ("sharing.index", _("Sharing"))]
+                  ("sharing.index", _("Sharing")), ("terms.index", _("Terms"))]
     if current_user.is_platform_admin:
         items.append(("admin.organisations", _("Members")))
     return items
