@@ -74,6 +74,14 @@ _RESOURCE_FIELDS = {
     "allowed_organisation_ids": {"type": "array", "items": ID},
     "windows": {"type": "array", "items": ref("Window"), "maxItems": limits.MAX_WINDOWS},
     "closures": {"type": "array", "items": ref("ClosureInput"), "maxItems": limits.MAX_CLOSURES},
+    "quota": {"oneOf": [{"type": "null"}, ref("Quota")]},
+    "max_pending": {"type": ["integer", "null"], "minimum": 1,
+                    "maximum": limits.MAX_PENDING_LIMIT,
+                    "description": "Requests one other organisation may have waiting at once; "
+                                   "null: no limit."},
+    "request_expiry_days": {"type": "integer", "minimum": 1,
+                            "maximum": limits.MAX_REQUEST_EXPIRY_DAYS,
+                            "description": "A request undecided this many days expires."},
 }
 
 SCHEMAS = {
@@ -142,9 +150,17 @@ SCHEMAS = {
         "open_to_all": {"type": "boolean"},
         "allowed_organisation_ids": {"type": "array", "items": WHOLE},
         "is_active": {"type": "boolean"},
+        "quota": {"oneOf": [{"type": "null"}, ref("Quota")]},
+        "max_pending": {"type": ["integer", "null"]}, "request_expiry_days": WHOLE,
         "windows": {"type": "array", "items": ref("Window")},
         "closures": {"type": "array", "items": ref("Closure")},
     }),
+    "Quota": obj({"hours": {"type": "number", "exclusiveMinimum": 0,
+                            "maximum": limits.QUOTA_MAX_HOURS},
+                  "per": {"enum": ["week", "month", "term"]}},
+                 description="Each organisation but the owner may hold at most this many hours "
+                             "(place-hours where the resource has places) per week, month or "
+                             "term of the resource's calendar, pending and confirmed together."),
     "SharingRow": obj({
         "owner": obj({"id": ID, "name": TEXT}), "borrower": obj({"id": ID, "name": TEXT}),
         "bookings": WHOLE, "hours": {"type": "number"}, "place_hours": {"type": "number"},

@@ -11,8 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField,
+                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -206,6 +206,17 @@ class ResourceForm(FlaskForm):
     allowed_organisations = SelectMultipleField(_l("Organisations that may book"), coerce=int,
                                                 render_kw={"size": 8})
     closures = FieldList(FormField(ClosureRowForm), label=_l("Closures"))
+    quota_hours = DecimalField(_l("Quota: hours each other organisation may hold"), places=None,
+                               validators=[Optional()], description=_l(
+                                   "Place-hours where the resource has places; pending and "
+                                   "confirmed together. Empty: no quota. Our own people are "
+                                   "never limited."))
+    quota_per = SelectField(_l("per"), default="week", choices=choices([
+        ("week", _l("week")), ("month", _l("month")), ("term", _l("term"))]))
+    max_pending = IntegerField(_l("Requests one other organisation may have waiting"),
+                               validators=[Optional()], description=_l("Empty: no limit."))
+    request_expiry_days = IntegerField(_l("Requests expire after this many days undecided"),
+                                       default=14, validators=[Optional()])
 
     def setup(self, organisations: Iterable, *, choose_owner: bool) -> None:
         """Fill the choices; only a platform administrator picks the owner."""
@@ -257,7 +268,11 @@ class ResourceForm(FlaskForm):
             approval_required=bool(self.approval_required.data),
             open_to_all=self.who_may_book.data != "some",
             allowed_organisation_ids=list(self.allowed_organisations.data or []),
-            windows=list(getattr(self, "parsed_windows", [])), closures=closures)
+            windows=list(getattr(self, "parsed_windows", [])), closures=closures,
+            quota=None if self.quota_hours.data is None else {
+                "hours": float(self.quota_hours.data), "per": self.quota_per.data},
+            max_pending=number(self.max_pending),
+            request_expiry_days=number(self.request_expiry_days, 14))
 
     def _kept_closures(self) -> list[ClosureRowForm]:
         """The closure rows filled in correctly and not marked for removal."""
@@ -297,7 +312,9 @@ def resource_form_data(resource: Resource) -> dict:
     values = {name: getattr(data, name) for name in (
         "name", "kind", "description", "location", "capacity", "timezone", "slot_minutes",
         "min_minutes", "max_minutes", "notice_minutes", "horizon_days", "buffer_before_minutes",
-        "buffer_after_minutes", "approval_required")}
+        "buffer_after_minutes", "approval_required", "max_pending", "request_expiry_days")}
+    if data.quota:
+        values.update(quota_hours=data.quota["hours"], quota_per=data.quota["per"])
     zone = resource.timezone
     return {**values, "windows": format_windows(data.windows),
             "who_may_book": "all" if data.open_to_all else "some",

@@ -24,7 +24,7 @@ from booking.extensions import db
 from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
 from booking.permissions import can_book
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
-from booking.services import clashes
+from booking.services import clashes, quotas
 
 # Alternatives are searched near each refused date, for at most this many dates.
 MAX_DATES_WITH_ALTERNATIVES = 50
@@ -68,8 +68,44 @@ def resource_rules(proposal: Proposal) -> list[list[Reason]]:
     return found
 
 
+def quota(proposal: Proposal) -> list[list[Reason]]:
+    """Within the hours the booker's organisation may hold per week, month or term (issue 13).
+
+    Pending and confirmed bookings count together, the ones being changed left out; a
+    series' dates that fit count towards the dates after them. One read for all the periods.
+    """
+    resource, booker = proposal.resource, proposal.booker
+    found: list[list[Reason]] = [[] for _ in proposal.periods]
+    if not quotas.applies(booker, resource):
+        return found
+    calendar = quotas.Calendar(resource)
+    spans = {p: calendar.touched(p) for p in proposal.periods}
+    every = [s for touched in spans.values() for s in touched]
+    if not every:
+        return found
+    held = quotas.holdings(resource, booker.organisation_id,
+                           Interval(min(s.start for s in every), max(s.end for s in every)),
+                           proposal.excluding)
+    weight = quotas.weight(resource, proposal.quantity)
+    limit = round(resource.quota_hours * 3600)
+    used = {s: sum(quotas.seconds_inside(p, s) * quotas.weight(resource, q) for p, q in held)
+            for s in set(every)}
+    for index, period in enumerate(proposal.periods):
+        wanted = {s: quotas.seconds_inside(period, s) * weight for s in spans[period]}
+        over = [s for s, amount in wanted.items() if used[s] + amount > limit]
+        if over:
+            span = over[0]
+            found[index].append(Reason(scheduling.QUOTA, intervals=(span,),
+                                       limit=max(limit - used[span], 0) // 60,
+                                       detail=resource.quota_per))
+        else:
+            for s, amount in wanted.items():
+                used[s] += amount
+    return found
+
+
 #: Every rule a booking must keep to stand, in the order their reasons are told.
-CHECKS: tuple[Check, ...] = (resource_rules,)
+CHECKS: tuple[Check, ...] = (resource_rules, quota)
 
 
 def judge(booker: User, resource: Resource, periods: Sequence[Interval], quantity: int, *,
