@@ -170,3 +170,19 @@ def test_two_people_racing_for_their_organisations_last_hour_never_both_get_it(
     for proc in procs:
         proc.join(timeout=60)
     assert outcomes == ["booked"] + ["quota"] * (workers - 1), outcomes
+
+
+def test_the_booking_form_shows_the_allowance_and_the_refusal(app, client, world):
+    from tests.conftest import PASSWORD
+    with app.app_context():
+        book(world["teacher"], world["lab"], MONDAY, 2)
+    client.post("/login", data={"email": "c@school.org", "password": PASSWORD})
+    page = client.get(f"/bookings/new?resource_id={world['lab']}&start=2031-03-05T09:00"
+                      f"&end=2031-03-05T11:00")
+    text = page.get_data(as_text=True)
+    assert "3.0 hours of this resource per week: 1.0 left this week" in text
+    refused = client.post("/bookings/new", data={"resource_id": world["lab"],
+                                                 "start": "2031-03-05T09:00",
+                                                 "end": "2031-03-05T11:00"})
+    assert refused.status_code == 409
+    assert "quota" in refused.get_data(as_text=True)
