@@ -97,6 +97,12 @@ def describe(reason: Reason, zone: str, refused: Refused | None = None) -> str:
             return _("Book at least one place.")
         case scheduling.QUOTA:
             return describe_quota(reason, zone)
+        case scheduling.TOO_MANY_REQUESTS:
+            return ngettext("Your organisation may have %(num)d request waiting for a decision "
+                            "on this resource, and has: wait for the answer or withdraw it.",
+                            "Your organisation may have %(num)d requests waiting for a decision "
+                            "on this resource, and has: wait for an answer or withdraw one.",
+                            limit)
     return _("This time cannot be booked.")
 
 

@@ -120,6 +120,15 @@ def decide(change: Change, booking: Booking, status: BookingStatus, reason: str 
     _changed(booking, change.at)
 
 
+def expire(change: Change, booking: Booking, reason: str) -> None:
+    """A request nobody decided in time: turned down by the system, its time freed."""
+    change.touch(booking)
+    booking.status = BookingStatus.REJECTED
+    booking.decided_by_id, booking.decided_at = None, change.at
+    booking.decision_reason = reason.strip()
+    _changed(booking, change.at)
+
+
 def series_changed(change: Change) -> None:
     """The series as a whole changed (its dates or its purpose): its own sequence goes up."""
     change.series.sequence += 1

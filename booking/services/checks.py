@@ -21,8 +21,9 @@ from flask_babel import lazy_gettext as _l
 from booking import scheduling
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict
 from booking.extensions import db
-from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
-from booking.permissions import can_book
+from booking.db_types import utcnow
+from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
 from booking.services import clashes, quotas
 
@@ -104,8 +105,29 @@ def quota(proposal: Proposal) -> list[list[Reason]]:
     return found
 
 
+def pending_limit(proposal: Proposal) -> list[list[Reason]]:
+    """A new request may not join too many of the organisation's still waiting (issue 13).
+
+    Only new requests (nothing being changed) that will wait for approval are counted
+    against the resource's max_pending; a series is one request.
+    """
+    resource, booker = proposal.resource, proposal.booker
+    found: list[list[Reason]] = [[] for _ in proposal.periods]
+    if (resource.max_pending is None or proposal.excluding or not resource.approval_required
+            or can_manage_resource(booker, resource)):
+        return found
+    waiting = db.session.scalar(sa.select(sa.func.count(sa.distinct(
+        sa.func.coalesce(Booking.series_id * -1, Booking.id)))).where(
+        Booking.resource_id == resource.id, Booking.organisation_id == booker.organisation_id,
+        Booking.status == BookingStatus.PENDING, Booking.end_at > (proposal.now or utcnow())))
+    if waiting >= resource.max_pending:
+        for reasons in found:
+            reasons.append(Reason(scheduling.TOO_MANY_REQUESTS, limit=resource.max_pending))
+    return found
+
+
 #: Every rule a booking must keep to stand, in the order their reasons are told.
-CHECKS: tuple[Check, ...] = (resource_rules, quota)
+CHECKS: tuple[Check, ...] = (resource_rules, quota, pending_limit)
 
 
 def judge(booker: User, resource: Resource, periods: Sequence[Interval], quantity: int, *,
