@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from booking.exceptions import InvalidInput, NotAllowed, NotFound
 from booking.extensions import db
 from booking.models import Holiday, Term, User
 from booking.permissions import can_manage_organisation
+from booking.scheduling import Recurrence
 from booking.services.sharing import Period
 
 
@@ -151,6 +153,23 @@ def days_of_closures(closures: list[tuple[datetime, datetime, str]],
     tz = ZoneInfo(zone or current_app.config["DEFAULT_TIMEZONE"])
     return [(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date(),
              reason) for start, end, reason in closures]
+
+
+def term_recurrence(recurrence: Recurrence, term: Term, organisation_id: int,
+                    first_day: date) -> tuple[Recurrence, dict[date, str]]:
+    """The pattern until the term's last day, leaving out the organisation's holidays.
+
+    Returns the pattern and the holidays it leaves out (date -> the holiday's name), which
+    the series preview shows as skipped.
+    """
+    if not term.first_day <= first_day <= term.last_day:
+        raise InvalidInput({"term": _l("The first date lies outside %(term)s (%(first)s to "
+                                       "%(last)s).", term=term.name,
+                                       first=term.first_day.isoformat(),
+                                       last=term.last_day.isoformat())})
+    holidays = holiday_days(organisation_id, first_day, term.last_day)
+    return replace(recurrence, until=term.last_day, count=None,
+                   skip=recurrence.skip | frozenset(holidays)), holidays
 
 
 def _term(term_id: int) -> Term:
