@@ -117,12 +117,13 @@ def timed(action) -> float:
     return statistics.median(times) * 1e3
 
 
-def measure(name: str, url: str, bookings: int) -> None:
+def measure(name: str, url: str, bookings: int, *, reuse: bool = False) -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        db.create_all()
         started = time.perf_counter()
-        seed(bookings)
+        if not reuse:
+            db.create_all()
+            seed(bookings)
         seeded = time.perf_counter() - started
         ledger_rows = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
         platform = db.session.scalar(sa.select(User).where(User.role == "platform_admin"))
@@ -147,8 +148,13 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL; a throw-away database is made there")
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", metavar="FILE", help="keep the SQLite database in FILE, and "
+                        "measure the one already there without seeding again")
     args = parser.parse_args()
-    if not args.no_sqlite:
+    if args.keep:
+        path = Path(args.keep)
+        measure("SQLite", f"sqlite:///{path.resolve()}", args.bookings, reuse=path.exists())
+    elif not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             measure("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args.bookings)
     if args.postgres:

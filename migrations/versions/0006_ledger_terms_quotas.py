@@ -38,7 +38,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('resource_id', 'borrower_organisation_id', 'day', name=op.f('pk_ledger_entry'))
     )
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entry_day', ['day', 'owner_organisation_id', 'borrower_organisation_id'], unique=False)
+        batch_op.create_index('ix_ledger_entry_day', ['day', 'owner_organisation_id', 'borrower_organisation_id', 'resource_id', 'bookings', 'carried', 'seconds', 'place_seconds'], unique=False)
 
     op.create_table('term',
     sa.Column('id', sa.Integer(), nullable=False),
