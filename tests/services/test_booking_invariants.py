@@ -34,7 +34,9 @@ from booking.services.api_tokens import create_token
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from tests.conftest import PASSWORD
+from booking.services.sharing import Period
 from tests.services.oracle import ZONE, Person, Rows, read_rows
+from tests.services.test_ledger import brute_force, from_ledger as ledger_rows
 
 EXAMPLES = int(os.environ.get("BOOKING_STATE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("BOOKING_STATE_STEPS", "25"))
@@ -220,6 +222,17 @@ class BookingMachine(RuleBasedStateMachine):
                 self._expect(client, url, person, expected)
 
     # ------------------------------------------------------------------ the oracle
+
+    @invariant()
+    def the_ledger_equals_the_confirmed_bookings(self):
+        """The sharing statistics' summary table, against a brute-force sum (issue 13)."""
+        with self.app.app_context():
+            platform = db.session.get(User, self.people["platform"].id)
+            for first, days in ((FIRST_MONDAY - timedelta(days=1), 7 * WEEKS + 2),
+                                (FIRST_MONDAY + timedelta(days=1), 7)):
+                period = Period(first, first + timedelta(days=days))
+                assert ledger_rows(platform, period) == brute_force(period), period
+            db.session.rollback()
 
     @invariant()
     def every_rule_holds(self):
