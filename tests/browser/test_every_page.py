@@ -77,12 +77,15 @@ def owner_pages(d: Demo) -> list[str]:
     return ["/", "/bookings/requests", "/bookings/organisation", "/admin/organisation",
             "/resources/new", f"/resources/{d.studio}/edit",
             f"/resources/{d.studio}/closures/import", f"/bookings/{d.booking}",
-            f"/series/{d.series}"]
+            f"/series/{d.series}", "/admin/sharing", "/admin/terms",
+            "/admin/terms/1/holidays/import"]
 
 
 def chair_pages(d: Demo) -> list[str]:
     return ["/", "/admin/organisations", f"/admin/organisations/{d.school}",
-            f"/calendar?date={d.tuesday}"]
+            f"/calendar?date={d.tuesday}", "/admin/sharing?term=1",
+            f"/admin/sharing?month={d.tuesday:%Y-%m}&kind=facility",
+            "/admin/sharing?from=2030-13-01", "/admin/terms"]
 
 
 ROLES = {
