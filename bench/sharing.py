@@ -117,6 +117,57 @@ def timed(action) -> float:
     return statistics.median(times) * 1e3
 
 
+def quota_overhead(samples: int = 200) -> tuple[float, float, float]:
+    """Median ms per booking on a resource without and with a quota, and the check alone.
+
+    The borrower already holds thousands of bookings on the resource (the seeded history);
+    the new bookings lie after it, alternating between the two resources so that both see
+    the same machine load.
+    """
+    from booking.services import checks
+    from booking.services.bookings import BookingRequest, create_booking
+
+    busiest = db.session.execute(
+        sa.select(Booking.resource_id, Booking.organisation_id, sa.func.count())
+        .join(Resource, Resource.id == Booking.resource_id)
+        .where(Resource.capacity > 1, Booking.organisation_id != Resource.organisation_id)
+        .group_by(Booking.resource_id, Booking.organisation_id)
+        .order_by(sa.func.count().desc()).limit(1)).one()
+    resource_id, organisation_id = busiest[0], busiest[1]
+    plain = db.session.scalar(sa.select(Resource.id).where(
+        Resource.id != resource_id, Resource.capacity == db.session.get(
+            Resource, resource_id).capacity).limit(1))
+    user = db.session.scalar(sa.select(User).where(User.organisation_id == organisation_id))
+    quota = db.session.get(Resource, resource_id)
+    quota.quota_hours, quota.quota_per = 100_000.0, "month"
+    db.session.get(Resource, plain).quota_hours = None
+    db.session.commit()
+    after = EPOCH + timedelta(days=DAYS + 7)
+    now = EPOCH + timedelta(days=DAYS)
+    times = {resource_id: [], plain: []}
+    for i in range(samples):
+        for target in (plain, resource_id):
+            start = after + timedelta(hours=i)
+            started = time.perf_counter()
+            create_booking(user, BookingRequest(target, start, start + timedelta(minutes=30)),
+                           now=now)
+            times[target].append(time.perf_counter() - started)
+    quota = db.session.get(Resource, resource_id)
+    start = after + timedelta(days=20)
+    proposal = checks.Proposal(user, quota, quota.rules(),
+                               (Interval(start, start + timedelta(hours=1)),), 1, now, (),
+                               frozenset())
+    checks.quota(proposal)
+    alone = []
+    for _ in range(REPEATS * 20):
+        started = time.perf_counter()
+        checks.quota(proposal)
+        alone.append(time.perf_counter() - started)
+    db.session.rollback()
+    return (statistics.median(times[plain]) * 1e3, statistics.median(times[resource_id]) * 1e3,
+            statistics.median(alone) * 1e3)
+
+
 def measure(name: str, url: str, bookings: int, *, reuse: bool = False) -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -135,10 +186,13 @@ def measure(name: str, url: str, bookings: int, *, reuse: bool = False) -> None:
             csv = timed(lambda: sharing.csv_text(sharing.sharing_rows(platform, TERM)))
             page = timed(lambda: sharing.report(platform, TERM))
             rows = len(sharing.sharing_rows(platform, TERM))
+        without, with_quota, check_alone = quota_overhead()
         print(f"{name:10} {bookings:,} bookings ({ledger_rows:,} ledger rows, seeded in "
               f"{seeded:.0f} s); a term of {TERM.days} days, {rows} owner × borrower rows:")
         print(f"{'':10} table {table:6.1f} ms · one kind {kind:6.1f} ms · an org admin's rows "
               f"{own:6.1f} ms · CSV {csv:6.1f} ms · whole page data {page:6.1f} ms")
+        print(f"{'':10} a booking {without:5.2f} ms without a quota, {with_quota:5.2f} ms with "
+              f"one (+{with_quota - without:5.2f} ms); the quota check alone {check_alone:5.3f} ms")
         db.session.remove()
         db.engine.dispose()
 
