@@ -194,11 +194,14 @@ SCHEMAS = {
                                 "description": "Weekly only; 0 = Monday."},
                    "monthly_by": {"enum": ["date", "weekday"], "default": "date"},
                    "until": {**DATE_IN, "description": "The last date, in the resource's zone."},
+                   "term_id": {**ID, "description": "Until the term's last day instead of "
+                               "until or count, leaving out your organisation's holidays in "
+                               "it (docs/ledger.md)."},
                    "count": {"type": "integer", "minimum": 1,
                              "maximum": limits.SERIES_MAX_DATES},
                    "skip": {"type": "array", "items": DATE_IN,
                             "maxItems": limits.SERIES_MAX_SKIPPED}},
-                  ["freq"], description=f"Give until or count (not both); at most "
+                  ["freq"], description=f"Give until, count or term_id (one of them); at most "
                                         f"{limits.SERIES_MAX_DATES:,} dates within "
                                         f"{limits.SERIES_MAX_SPAN.days} days of the first."),
     "Occurrence": obj({"start": MOMENT, "end": MOMENT, "ok": {"type": "boolean"},

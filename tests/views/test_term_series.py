@@ -59,3 +59,21 @@ def test_a_wrong_term_is_said(client, world, extra):
     client.post("/login", data={"email": "t@school.org", "password": PASSWORD})
     answer = client.post("/series/new", data=form(world["lab"], **extra))
     assert answer.status_code == 422
+
+
+def test_the_api_books_until_the_end_of_the_term_without_our_holidays(app, client, world):
+    from booking.models import User
+    from booking.services.api_tokens import create_token
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email="t@school.org"))
+        headers = {"Authorization": f"Bearer {create_token(user)[1]}"}
+    body = {"resource_id": world["lab"], "start": "2031-09-02T14:00", "end": "2031-09-02T16:00",
+            "repeat": {"freq": "weekly", "term_id": 1}}
+    preview = client.post("/api/v1/bookings", headers=headers, json={**body, "dry_run": True})
+    assert preview.status_code == 200
+    assert len(preview.json["occurrences"]) == 8
+    assert client.post("/api/v1/bookings", headers=headers, json={
+        **body, "repeat": {"freq": "weekly", "term_id": 1, "count": 3}}).status_code == 422
+    assert client.post("/api/v1/bookings", headers=headers, json={
+        **body, "repeat": {"freq": "weekly", "term_id": 9}}).status_code == 422
+    assert client.post("/api/v1/bookings", headers=headers, json=body).status_code == 201
