@@ -12,7 +12,8 @@ from booking.models.user import Role, User
 
 __all__ = [
     "OCCUPYING_STATUSES", "ApiToken", "AvailabilityWindow", "Booking", "BookingSeries",
-    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Holiday", "LedgerEntry", "LoginSession", "Organisation",
+    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Holiday", "LedgerEntry",
+    "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "Term", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",
 ]

@@ -126,6 +126,8 @@ def pending_limit(proposal: Proposal) -> list[list[Reason]]:
     return found
 
 
+FAIR_SHARE_CODES = frozenset({scheduling.QUOTA, scheduling.TOO_MANY_REQUESTS})
+
 #: Every rule a booking must keep to stand, in the order their reasons are told.
 CHECKS: tuple[Check, ...] = (resource_rules, quota, pending_limit)
 
@@ -231,7 +233,10 @@ def _add_alternatives(proposal: Proposal, verdicts: list[Verdict], search_days: 
     accepted = [Occupancy(proposal.rules.occupied(v.period), proposal.quantity)
                 for v in verdicts if v.ok]
     taken = sorted([*proposal.taken, *accepted], key=_start)
-    refused = [v for v in verdicts if not v.ok and not v.closed_only]
+    # Closures say enough alone; so do the fair-share rules, which another time of the same
+    # week or month would break just the same.
+    refused = [v for v in verdicts if not v.ok and not v.closed_only
+               and not all(r.code in FAIR_SHARE_CODES for r in v.reasons)]
     # A series shows fewer per date: there may be many dates to read through.
     before, after = (1, 2) if len(verdicts) > 1 else (2, 3)
     for verdict in refused[:MAX_DATES_WITH_ALTERNATIVES]:

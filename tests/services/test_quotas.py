@@ -186,3 +186,12 @@ def test_the_booking_form_shows_the_allowance_and_the_refusal(app, client, world
                                                  "end": "2031-03-05T11:00"})
     assert refused.status_code == 409
     assert "quota" in refused.get_data(as_text=True)
+
+
+def test_a_quota_refusal_offers_no_alternatives_that_would_break_it_too(app, world):
+    with app.app_context():
+        book(world["teacher"], world["lab"], MONDAY, 3)
+        with pytest.raises(Conflict) as refused:
+            book(world["teacher"], world["lab"], MONDAY + timedelta(days=1), 1)
+        assert [r.code for r in refused.value.reasons] == ["quota"]
+        assert refused.value.alternatives == []
