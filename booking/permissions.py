@@ -159,11 +159,11 @@ def can_see_ledger_row(user: User, entry: LedgerEntry) -> bool:
         entry.owner_organisation_id, entry.borrower_organisation_id)
 
 
-def ledger_visible(user: User) -> sa.ColumnElement[bool]:
-    """SQL for can_see_ledger_row (on LedgerEntry)."""
+def ledger_visible(user: User, table=LedgerEntry) -> sa.ColumnElement[bool]:
+    """SQL for can_see_ledger_row (on LedgerEntry, or LedgerMonth: the same columns)."""
     if not can_see_sharing(user):
         return sa.false()
     if user.is_platform_admin:
         return sa.true()
-    return sa.or_(LedgerEntry.owner_organisation_id == user.organisation_id,
-                  LedgerEntry.borrower_organisation_id == user.organisation_id)
+    return sa.or_(table.owner_organisation_id == user.organisation_id,
+                  table.borrower_organisation_id == user.organisation_id)

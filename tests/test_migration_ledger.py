@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 
 from booking import create_app
 from booking.extensions import db
-from booking.models import Booking, LedgerEntry, Resource
+from booking.models import Booking, LedgerEntry, LedgerMonth, Resource
 from booking.services import ledger
 from tests.migrations import snapshot
 
@@ -24,11 +24,12 @@ def test_the_upgrade_counts_every_confirmed_booking_as_the_services_do(empty_dat
         with db.engine.begin() as connection:
             snapshot.load(connection, old)
         upgrade()
-        backfilled = _ledger()
+        backfilled, months = _ledger(), _months()
         assert any(row[3] for row in backfilled)  # the snapshot has confirmed bookings
         for resource in db.session.scalars(sa.select(Resource)):
             ledger.rebuild(resource)  # what the services' own counting makes of them
         assert _ledger() == backfilled
+        assert [m for m in _months() if any(m[4:])] == [m for m in months if any(m[4:])]
         confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
             Booking.status == "confirmed"))
         assert sum(row[3] for row in backfilled) == confirmed  # each counted on its first day
@@ -41,3 +42,10 @@ def _ledger() -> list[tuple]:
         LedgerEntry.resource_id, LedgerEntry.borrower_organisation_id, LedgerEntry.day,
         LedgerEntry.bookings, LedgerEntry.carried, LedgerEntry.seconds,
         LedgerEntry.place_seconds, LedgerEntry.owner_organisation_id)).all())
+
+
+def _months() -> list[tuple]:
+    return sorted(db.session.execute(sa.select(
+        LedgerMonth.month, LedgerMonth.owner_organisation_id,
+        LedgerMonth.borrower_organisation_id, LedgerMonth.kind, LedgerMonth.bookings,
+        LedgerMonth.seconds, LedgerMonth.place_seconds)).all())

@@ -2,7 +2,7 @@
 
 from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
                                     BookingStatus)
-from booking.models.ledger import Holiday, LedgerEntry, Term
+from booking.models.ledger import Holiday, LedgerEntry, LedgerMonth, Term
 from booking.models.organisation import Organisation, OrganisationKind
 from booking.models.resource import (AvailabilityWindow, Closure, Resource, ResourceKind,
                                      resource_allowed_organisation)
@@ -13,7 +13,7 @@ from booking.models.user import Role, User
 __all__ = [
     "OCCUPYING_STATUSES", "ApiToken", "AvailabilityWindow", "Booking", "BookingSeries",
     "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Holiday", "LedgerEntry",
-    "LoginSession", "Organisation",
+    "LedgerMonth", "LoginSession", "Organisation",
     "OrganisationKind", "Resource", "ResourceKind", "Role", "Term", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",
 ]

@@ -47,6 +47,27 @@ class LedgerEntry(db.Model):
     place_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class LedgerMonth(db.Model):
+    """The ledger by month, owner, borrower and kind of resource: a term's whole months are
+    read from here (a few thousand rows), only its first and last days from LedgerEntry.
+
+    `bookings` counts the bookings that start in the month; kept with LedgerEntry in the same
+    statements (services.ledger), and recounted with it when a resource's kind or zone changes.
+    """
+
+    __tablename__ = "ledger_month"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    owner_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                       primary_key=True)
+    borrower_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                          primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    bookings: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    place_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class Term(db.Model):
     """A term of the consortium, e.g. "2026–27 autumn term": first and last day, inclusive."""
 

@@ -22,7 +22,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from booking import limits
 from booking.exceptions import InvalidInput, NotAllowed
 from booking.extensions import db
-from booking.models import LedgerEntry, Organisation, Resource, ResourceKind, Term, User
+from booking.models import (LedgerEntry, LedgerMonth, Organisation, Resource, ResourceKind,
+                            Term, User)
 from booking.permissions import can_see_sharing, ledger_visible
 from booking.scheduling.ledger import open_seconds
 
@@ -148,21 +149,75 @@ def check_kind(kind: str | None) -> str | None:
 
 
 def sharing_rows(viewer: User, period: Period, kind: str | None = None) -> list[Row]:
-    """The owner × borrower table the viewer may see, largest hours first."""
+    """The owner × borrower table the viewer may see, largest hours first.
+
+    Whole months come from the monthly table, the days before and after them from the daily
+    one; the bookings carried into the first day from before the period count too.
+    """
     require_viewer(viewer)
-    carried = sa.case((LedgerEntry.day == period.first, LedgerEntry.carried), else_=0)
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    months, edges = _split(period)
+    if months:
+        stmt = (sa.select(LedgerMonth.owner_organisation_id,
+                          LedgerMonth.borrower_organisation_id, sa.func.sum(LedgerMonth.bookings),
+                          sa.func.sum(LedgerMonth.seconds), sa.func.sum(LedgerMonth.place_seconds))
+                .where(LedgerMonth.month.between(*months), ledger_visible(viewer, LedgerMonth),
+                       *([LedgerMonth.kind == kind] if kind else []))
+                .group_by(LedgerMonth.owner_organisation_id,
+                          LedgerMonth.borrower_organisation_id))
+        _add(totals, db.session.execute(stmt))
+    # The first day is read for what is carried into it even when a whole month starts there.
+    in_edges = sa.or_(*[LedgerEntry.day.between(*e) for e in edges]) if edges else sa.false()
+
+    def edge(column):
+        return sa.func.sum(sa.case((in_edges, column), else_=0))
+
+    carried = sa.func.sum(sa.case((LedgerEntry.day == period.first, LedgerEntry.carried),
+                                  else_=0))
     stmt = (sa.select(LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id,
-                      sa.func.sum(LedgerEntry.bookings) + sa.func.sum(carried),
-                      sa.func.sum(LedgerEntry.seconds), sa.func.sum(LedgerEntry.place_seconds))
-            .where(*_filters(viewer, period, kind))
-            .group_by(LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id)
-            .having(sa.func.sum(LedgerEntry.seconds) > 0))
-    found = db.session.execute(stmt).all()
-    names = _names({row[0] for row in found} | {row[1] for row in found})
-    rows = [Row(Party(owner, names[owner]), Party(borrower, names[borrower]), int(count),
-                int(seconds), int(place_seconds))
-            for owner, borrower, count, seconds, place_seconds in found]
+                      edge(LedgerEntry.bookings) + carried, edge(LedgerEntry.seconds),
+                      edge(LedgerEntry.place_seconds))
+            .where(sa.or_(in_edges, LedgerEntry.day == period.first), *_filters(viewer, kind))
+            .group_by(LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id))
+    _add(totals, db.session.execute(stmt))
+    found = [(key, counts) for key, counts in totals.items() if counts[1] > 0]
+    names = _names({key[0] for key, _c in found} | {key[1] for key, _c in found})
+    rows = [Row(Party(owner, names[owner]), Party(borrower, names[borrower]), *counts)
+            for (owner, borrower), counts in found]
     return sorted(rows, key=lambda r: (-r.seconds, r.owner.name, r.borrower.name))
+
+
+def _split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months inside the period (first days of the first and last), and the
+    stretches of days before and after them."""
+    start = period.first if period.first.day == 1 else _next_month(period.first)
+    following = _next_month(period.last)  # the first day after the whole months:
+    end = following if following - timedelta(days=1) == period.last else period.last.replace(
+        day=1)
+    if start >= end:
+        return None, [(period.first, period.last)]
+    edges = []
+    if period.first < start:
+        edges.append((period.first, start - timedelta(days=1)))
+    if end <= period.last:
+        edges.append((end, period.last))
+    return (start, _previous_month(end)), edges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _add(totals: dict, rows) -> None:
+    for owner, borrower, count, seconds, place_seconds in rows:
+        total = totals[(owner, borrower)]
+        total[0] += int(count or 0)
+        total[1] += int(seconds or 0)
+        total[2] += int(place_seconds or 0)
 
 
 def report(viewer: User, period: Period, kind: str | None = None) -> Report:
@@ -197,11 +252,22 @@ def balances(viewer: User, rows: list[Row]) -> list[Balance]:
 
 def monthly(viewer: User, period: Period, kind: str | None = None) -> list[tuple[date, int]]:
     """Confirmed hours (seconds) the viewer may see, month by month in the period."""
-    stmt = (sa.select(LedgerEntry.day, sa.func.sum(LedgerEntry.seconds))
-            .where(*_filters(viewer, period, kind)).group_by(LedgerEntry.day))
     by_month: dict[date, int] = defaultdict(int)
-    for day, seconds in db.session.execute(stmt):
-        by_month[day.replace(day=1)] += int(seconds)
+    months, edges = _split(period)
+    if months:
+        stmt = (sa.select(LedgerMonth.month, sa.func.sum(LedgerMonth.seconds))
+                .where(LedgerMonth.month.between(*months), ledger_visible(viewer, LedgerMonth),
+                       *([LedgerMonth.kind == kind] if kind else []))
+                .group_by(LedgerMonth.month))
+        for month, seconds in db.session.execute(stmt):
+            by_month[month] += int(seconds)
+    if edges:
+        stmt = (sa.select(LedgerEntry.day, sa.func.sum(LedgerEntry.seconds))
+                .where(sa.or_(*[LedgerEntry.day.between(*e) for e in edges]),
+                       *_filters(viewer, kind))
+                .group_by(LedgerEntry.day))
+        for day, seconds in db.session.execute(stmt):
+            by_month[day.replace(day=1)] += int(seconds)
     return [(month, by_month.get(month, 0)) for month in period.months()]
 
 
@@ -242,8 +308,8 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _filters(viewer: User, period: Period, kind: str | None) -> list:
-    filters = [LedgerEntry.day.between(period.first, period.last), ledger_visible(viewer)]
+def _filters(viewer: User, kind: str | None) -> list:
+    filters = [ledger_visible(viewer)]
     if kind:
         filters.append(LedgerEntry.resource_id.in_(
             sa.select(Resource.id).where(Resource.kind == kind)))

@@ -40,6 +40,18 @@ def upgrade():
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_entry_day', ['day', 'owner_organisation_id', 'borrower_organisation_id', 'resource_id', 'bookings', 'carried', 'seconds', 'place_seconds'], unique=False)
 
+    op.create_table('ledger_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('owner_organisation_id', sa.Integer(), nullable=False),
+    sa.Column('borrower_organisation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('bookings', sa.Integer(), nullable=False),
+    sa.Column('seconds', sa.BigInteger(), nullable=False),
+    sa.Column('place_seconds', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['borrower_organisation_id'], ['organisation.id'], name=op.f('fk_ledger_month_borrower_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['owner_organisation_id'], ['organisation.id'], name=op.f('fk_ledger_month_owner_organisation_id_organisation')),
+    sa.PrimaryKeyConstraint('month', 'owner_organisation_id', 'borrower_organisation_id', 'kind', name=op.f('pk_ledger_month'))
+    )
     op.create_table('term',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -80,7 +92,7 @@ def _backfill_ledger():
     """Count every confirmed booking already stored, as services.ledger does from now on."""
     connection = op.get_bind()
     resources = {row.id: row for row in connection.execute(
-        sa.text('SELECT id, organisation_id, timezone FROM resource'))}
+        sa.text('SELECT id, organisation_id, timezone, kind FROM resource'))}
     totals = defaultdict(lambda: [0, 0, 0, 0])
     bookings = connection.execute(sa.text(
         "SELECT resource_id, organisation_id, start_at, end_at, quantity FROM booking "
@@ -102,6 +114,20 @@ def _backfill_ledger():
             for (r, o, d), c in sorted(totals.items())]
     for first in range(0, len(rows), 1000):
         op.bulk_insert(ledger, rows[first:first + 1000])
+    months = defaultdict(lambda: [0, 0, 0])
+    for (r, o, d), c in totals.items():
+        total = months[(d.replace(day=1), resources[r].organisation_id, o, resources[r].kind)]
+        total[0] += c[0]
+        total[1] += c[2]
+        total[2] += c[3]
+    ledger_month = sa.table('ledger_month', *(sa.column(name) for name in (
+        'month', 'owner_organisation_id', 'borrower_organisation_id', 'kind', 'bookings',
+        'seconds', 'place_seconds')))
+    rows = [{'month': m, 'owner_organisation_id': w, 'borrower_organisation_id': o, 'kind': k,
+             'bookings': c[0], 'seconds': c[1], 'place_seconds': c[2]}
+            for (m, w, o, k), c in sorted(months.items())]
+    for first in range(0, len(rows), 1000):
+        op.bulk_insert(ledger_month, rows[first:first + 1000])
 
 
 def _utc(moment):
@@ -135,6 +161,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_holiday_organisation_id'))
     op.drop_table('holiday')
     op.drop_table('term')
+    op.drop_table('ledger_month')
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_entry_day')
     op.drop_table('ledger_entry')

@@ -26,8 +26,8 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, r
 from booking.api import queries
 from booking.exceptions import BookingError
 from booking.extensions import db
-from booking.models import (AvailabilityWindow, Booking, BookingSeries, Closure, Organisation,
-                            Resource, User, resource_allowed_organisation)
+from booking.models import (AvailabilityWindow, Booking, BookingSeries, Closure, LedgerMonth,
+                            Organisation, Resource, User, resource_allowed_organisation)
 from booking.scheduling import Frequency, Recurrence
 from booking.services import bookings, calendar, organisations, resources, series
 from booking.services.api_tokens import create_token
@@ -111,9 +111,9 @@ class BookingMachine(RuleBasedStateMachine):
         # What each resource's owner (or a resource without approval) last accepted, by booking.
         self.accepted_times: dict[int, tuple[datetime, datetime]] = {}
         with self.app.app_context():
-            for table in (Booking.__table__, BookingSeries.__table__, Closure.__table__,
-                          AvailabilityWindow.__table__, resource_allowed_organisation,
-                          Resource.__table__):
+            for table in (LedgerMonth.__table__, Booking.__table__, BookingSeries.__table__,
+                          Closure.__table__, AvailabilityWindow.__table__,
+                          resource_allowed_organisation, Resource.__table__):
                 db.session.execute(table.delete())
             db.session.execute(sa.update(Organisation).values(is_active=True))
             db.session.commit()

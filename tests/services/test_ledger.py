@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from booking.exceptions import BookingError
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, LedgerEntry, Resource, User
+from booking.models import Booking, BookingStatus, LedgerEntry, LedgerMonth, Resource, User
 from booking.services import bookings, ledger, resources, sharing
 from booking.services.bookings import BookingRequest
 from booking.services.sharing import Period
@@ -28,11 +28,14 @@ BASE = datetime(2031, 3, 1, tzinfo=timezone.utc)  # a Saturday; London's clocks 
 ZONES = ("Asia/Shanghai", "Europe/London", "America/New_York")
 
 
-def brute_force(period: Period) -> dict[tuple[int, int], tuple[int, int, int]]:
+def brute_force(period: Period, kind: str | None = None
+                ) -> dict[tuple[int, int], tuple[int, int, int]]:
     """(owner, borrower) -> (bookings, seconds, place-seconds), from every booking row."""
     totals = defaultdict(lambda: [0, 0, 0])
     for booking in db.session.scalars(sa.select(Booking)):
         if booking.status is not BookingStatus.CONFIRMED:
+            continue
+        if kind and booking.resource.kind != kind:
             continue
         zone = ZoneInfo(booking.resource.timezone)
         start = datetime.combine(period.first, time(0), tzinfo=zone)
@@ -116,15 +119,19 @@ def test_the_ledger_equals_a_brute_force_sum_over_the_bookings(app, world, plan,
     people, rooms = world["people"], world["resources"]
     with app.app_context():
         db.session.execute(sa.delete(LedgerEntry))
+        db.session.execute(sa.delete(LedgerMonth))
         db.session.execute(sa.delete(Booking))
         db.session.commit()
         _play(people, rooms, plan)
         db.session.rollback()
         platform = db.session.get(User, people["platform"])
-        for offset, days in asked + [(-30, 60)]:
+        # Whole months (read from the monthly table) with days before and after them too.
+        for offset, days in asked + [(-30, 60), (0, 30), (-1, 45), (-28, 27)]:
             first = BASE.date() + timedelta(days=offset)
             period = Period(first, first + timedelta(days=days))
             assert from_ledger(platform, period) == brute_force(period), period
+            for kind in ("facility", "staff"):
+                assert from_ledger(platform, period, kind) == brute_force(period, kind)
 
 
 def test_the_ledger_follows_a_resource_into_another_time_zone(app, world):
@@ -142,6 +149,21 @@ def test_the_ledger_follows_a_resource_into_another_time_zone(app, world):
             assert from_ledger(platform, period) == brute_force(period)
         assert from_ledger(platform, Period(date(2031, 3, 3), date(2031, 3, 3)))[
             (world["orgs"][0], world["orgs"][1])] == (1, 3 * 3600, 6 * 3600)
+
+
+def test_the_ledger_follows_a_resource_into_another_kind(app, world):
+    people, rooms = world["people"], world["resources"]
+    with app.app_context():
+        teacher = db.session.get(User, people["teacher"])
+        start = BASE + timedelta(days=3)
+        bookings.create_booking(teacher, BookingRequest(rooms[0], start,
+                                                        start + timedelta(hours=2), 2))
+        admin = db.session.get(User, people["owner_admin"])
+        resources.update_resource_fields(admin, rooms[0], kind="staff", timezone="UTC")
+        platform = db.session.get(User, people["platform"])
+        march = Period(date(2031, 3, 1), date(2031, 3, 31))
+        assert from_ledger(platform, march, "facility") == {}
+        assert from_ledger(platform, march, "staff") == brute_force(march, "staff") != {}
 
 
 def test_own_use_is_the_owners_own_row_and_kinds_filter(app, world):
