@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
-from booking.models import Booking, LedgerEntry, Organisation, Resource, User  # noqa: E402
+from booking.models import (Booking, LedgerEntry, LedgerMonth, Organisation,  # noqa: E402
+                            Resource, User)
 from booking.scheduling import Interval  # noqa: E402
 from booking.scheduling.availability import zone_named  # noqa: E402
 from booking.scheduling.ledger import day_counts  # noqa: E402
@@ -91,6 +92,17 @@ def seed(bookings: int) -> None:
             rows = []
     if rows:
         db.session.execute(sa.insert(Booking.__table__), rows)
+    months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    kind_of = {r.id: r.kind.value for r in resources}
+    for (r, o, d), c in ledger.items():
+        total = months[(d.replace(day=1), owner_of[r], o, kind_of[r])]
+        total[0] += c[0]
+        total[1] += c[2]
+        total[2] += c[3]
+    db.session.execute(sa.insert(LedgerMonth.__table__), [
+        {"month": m, "owner_organisation_id": w, "borrower_organisation_id": o, "kind": k,
+         "bookings": c[0], "seconds": c[1], "place_seconds": c[2]}
+        for (m, w, o, k), c in months.items()])
     entries = [{"resource_id": r, "borrower_organisation_id": o, "day": d,
                 "owner_organisation_id": owner_of[r], "bookings": c[0], "carried": c[1],
                 "seconds": c[2], "place_seconds": c[3]} for (r, o, d), c in ledger.items()]
@@ -103,6 +115,31 @@ def seed(bookings: int) -> None:
     else:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+
+
+def fill_months() -> None:
+    """A database kept from before the monthly table: fill it from the daily one."""
+    from booking.models import LedgerMonth
+    db.create_all()  # the tables it lacks
+    if db.session.scalar(sa.select(sa.func.count()).select_from(LedgerMonth)):
+        return
+    month = (sa.func.date_trunc("month", LedgerEntry.day).cast(sa.Date)
+             if db.engine.dialect.name == "postgresql"
+             else sa.func.strftime("%Y-%m-01", LedgerEntry.day))
+    rows = db.session.execute(
+        sa.select(month, LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id,
+                  Resource.kind, sa.func.sum(LedgerEntry.bookings),
+                  sa.func.sum(LedgerEntry.seconds), sa.func.sum(LedgerEntry.place_seconds))
+        .join(Resource, Resource.id == LedgerEntry.resource_id)
+        .group_by(month, LedgerEntry.owner_organisation_id,
+                  LedgerEntry.borrower_organisation_id, Resource.kind)).all()
+    db.session.execute(sa.insert(LedgerMonth.__table__), [
+        {"month": m if isinstance(m, date) else date.fromisoformat(m),
+         "owner_organisation_id": o, "borrower_organisation_id": b, "kind": getattr(k, "value", k),
+         "bookings": n, "seconds": s, "place_seconds": p} for m, o, b, k, n, s, p in rows])
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
 
 
 def timed(action) -> float:
@@ -175,6 +212,8 @@ def measure(name: str, url: str, bookings: int, *, reuse: bool = False) -> None:
         if not reuse:
             db.create_all()
             seed(bookings)
+        else:
+            fill_months()
         seeded = time.perf_counter() - started
         ledger_rows = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
         platform = db.session.scalar(sa.select(User).where(User.role == "platform_admin"))
