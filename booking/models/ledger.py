@@ -56,6 +56,8 @@ class LedgerMonth(db.Model):
     """
 
     __tablename__ = "ledger_month"
+    # SQLite keeps the rows in key order (month first): a range of months reads them directly.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     month: Mapped[date] = mapped_column(primary_key=True)  # its first day
     owner_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"),

@@ -166,20 +166,18 @@ def sharing_rows(viewer: User, period: Period, kind: str | None = None) -> list[
                 .group_by(LedgerMonth.owner_organisation_id,
                           LedgerMonth.borrower_organisation_id))
         _add(totals, db.session.execute(stmt))
-    # The first day is read for what is carried into it even when a whole month starts there.
-    in_edges = sa.or_(*[LedgerEntry.day.between(*e) for e in edges]) if edges else sa.false()
-
-    def edge(column):
-        return sa.func.sum(sa.case((in_edges, column), else_=0))
-
-    carried = sa.func.sum(sa.case((LedgerEntry.day == period.first, LedgerEntry.carried),
-                                  else_=0))
-    stmt = (sa.select(LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id,
-                      edge(LedgerEntry.bookings) + carried, edge(LedgerEntry.seconds),
-                      edge(LedgerEntry.place_seconds))
-            .where(sa.or_(in_edges, LedgerEntry.day == period.first), *_filters(viewer, kind))
-            .group_by(LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id))
-    _add(totals, db.session.execute(stmt))
+    # One plain range per stretch of days (an OR of ranges would make SQLite merge row ids).
+    group = (LedgerEntry.owner_organisation_id, LedgerEntry.borrower_organisation_id)
+    for first, last in edges:
+        _add(totals, db.session.execute(
+            sa.select(*group, sa.func.sum(LedgerEntry.bookings), sa.func.sum(LedgerEntry.seconds),
+                      sa.func.sum(LedgerEntry.place_seconds))
+            .where(LedgerEntry.day.between(first, last), *_filters(viewer, kind))
+            .group_by(*group)))
+    # Bookings begun before the period and going on into it count once too.
+    _add(totals, db.session.execute(
+        sa.select(*group, sa.func.sum(LedgerEntry.carried), sa.literal(0), sa.literal(0))
+        .where(LedgerEntry.day == period.first, *_filters(viewer, kind)).group_by(*group)))
     found = [(key, counts) for key, counts in totals.items() if counts[1] > 0]
     names = _names({key[0] for key, _c in found} | {key[1] for key, _c in found})
     rows = [Row(Party(owner, names[owner]), Party(borrower, names[borrower]), *counts)

@@ -50,7 +50,8 @@ def upgrade():
     sa.Column('place_seconds', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['borrower_organisation_id'], ['organisation.id'], name=op.f('fk_ledger_month_borrower_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['owner_organisation_id'], ['organisation.id'], name=op.f('fk_ledger_month_owner_organisation_id_organisation')),
-    sa.PrimaryKeyConstraint('month', 'owner_organisation_id', 'borrower_organisation_id', 'kind', name=op.f('pk_ledger_month'))
+    sa.PrimaryKeyConstraint('month', 'owner_organisation_id', 'borrower_organisation_id', 'kind', name=op.f('pk_ledger_month')),
+    sqlite_with_rowid=False
     )
     op.create_table('term',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -84,6 +85,9 @@ def upgrade():
     op.add_column('resource', sa.Column('max_pending', sa.Integer(), nullable=True))
     op.add_column('resource', sa.Column('request_expiry_days', sa.Integer(),
                                         server_default='14', nullable=False))
+
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.create_index('ix_booking_resource_organisation_start', ['resource_id', 'organisation_id', 'start_at'], unique=False)
 
     _backfill_ledger()
 
@@ -151,6 +155,8 @@ def _day_pieces(start, end, zone):
 
 
 def downgrade():
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.drop_index('ix_booking_resource_organisation_start')
     with op.batch_alter_table('resource', schema=None) as batch_op:
         batch_op.drop_column('request_expiry_days')
         batch_op.drop_column('max_pending')
