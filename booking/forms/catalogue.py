@@ -292,7 +292,7 @@ class ResourceForm(FlaskForm):
         """Put the service's messages next to the fields they are about; returns how many."""
         fields = {"organisation_id": self.organisation_id if "organisation_id" in self else None,
                   "allowed_organisation_ids": self.allowed_organisations,
-                  "open_to_all": self.who_may_book}
+                  "open_to_all": self.who_may_book, "quota": self.quota_hours}
         added = 0
         for name, messages in exc.fields.items():
             field = fields.get(name) or (self[name] if name in self else None)
