@@ -214,8 +214,8 @@ PATHS = {
                    "their organisation). format=csv answers a CSV in UTF-8 with a BOM",
                    "statistics", (200, "The owner × borrower table (or text/csv)",
                                   "SharingTable", None), (403, 422), params=[
-                       _query("from", DATE_IN, required=True),
-                       _query("to", DATE_IN, required=True),
+                       _query("from", DATE_IN), _query("to", DATE_IN),
+                       _query("term_id", {**ID, "description": "A term instead of from and to"}),
                        _query("kind", {"enum": [k.value for k in ResourceKind]}),
                        _query("format", {"enum": ["json", "csv"], "default": "json"})])),
     },

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask_babel import lazy_gettext as _l
 
 from booking.api.auth import api_user
 from booking.api.parsing import Reader, reject_unknown_query
 from booking.models import ResourceKind
-from booking.services import sharing
+from booking.services import sharing, terms
 
 bp = Blueprint("statistics", __name__)
 
-FILTERS = frozenset({"from", "to", "kind", "format"})
+FILTERS = frozenset({"from", "to", "term_id", "kind", "format"})
 
 
 @bp.get("/statistics/sharing")
@@ -22,6 +23,14 @@ def sharing_table():
     reject_unknown_query(FILTERS)
     query = Reader(request.args, query=True)
     first, last = query.date("from"), query.date("to")
+    if query.has("term_id"):  # a term instead of from and to
+        term = terms.find_term(query.integer("term_id"))
+        if term is None and "term_id" not in query.errors:
+            query.fail("term_id", _l("Choose a term from the list."))
+        elif term is not None and (first or last):
+            query.fail("term_id", _l("Give either a term or from and to."))
+        elif term is not None:
+            first, last = term.first_day, term.last_day
     kind = query.choice("kind", [k.value for k in ResourceKind])
     answer = query.choice("format", ["json", "csv"], default="json")
     query.raise_if_errors()

@@ -101,3 +101,18 @@ def test_csv_opens_in_excel_and_wps_in_either_language(client, ledger_world, loc
     rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert rows[0][0] == header
     assert ["上海实训基地", "School", "1", "2.00", "10.00"] in rows
+
+
+def test_a_term_instead_of_dates(app, client, ledger_world):
+    from datetime import date
+    from booking.models import Term
+    with app.app_context():
+        db.session.add(Term(name="Spring", first_day=date(2031, 2, 24), last_day=date(2031, 7, 4)))
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {ledger_world['tokens']['platform']}"}
+    answer = client.get("/api/v1/statistics/sharing?term_id=1", headers=headers)
+    assert answer.status_code == 200 and answer.json["from"] == "2031-02-24"
+    assert len(answer.json["items"]) == 3
+    for query in ("term_id=2", "term_id=1&from=2031-03-01", "term_id=x"):
+        wrong = client.get(f"/api/v1/statistics/sharing?{query}", headers=headers)
+        assert wrong.status_code == 422 and "term_id" in wrong.json["fields"]
