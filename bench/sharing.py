@@ -241,6 +241,8 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL; a throw-away database is made there")
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep-postgres", metavar="NAME", help="keep the PostgreSQL database "
+                        "NAME on that server, and measure the one already there")
     parser.add_argument("--keep", metavar="FILE", help="keep the SQLite database in FILE, and "
                         "measure the one already there without seeding again")
     args = parser.parse_args()
@@ -250,7 +252,18 @@ def main() -> None:
     elif not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             measure("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args.bookings)
-    if args.postgres:
+    if args.postgres and args.keep_postgres:
+        base = sa.make_url(args.postgres)
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            there = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s",
+                                         (args.keep_postgres,)).scalar()
+            if not there:
+                conn.exec_driver_sql(f'CREATE DATABASE "{args.keep_postgres}"')
+        admin.dispose()
+        measure("PostgreSQL", base.set(database=args.keep_postgres).render_as_string(
+            hide_password=False), args.bookings, reuse=bool(there))
+    elif args.postgres:
         base = sa.make_url(args.postgres)
         name = f"booking_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
