@@ -281,6 +281,8 @@ def resource_usage(viewer: User, period: Period, kind: str | None = None) -> lis
     stmt = (sa.select(LedgerEntry.resource_id, sa.func.sum(LedgerEntry.seconds))
             .where(LedgerEntry.day.between(period.first, period.last))
             .group_by(LedgerEntry.resource_id))
+    if not viewer.is_platform_admin:  # its own resources only: far fewer rows to sum
+        stmt = stmt.where(LedgerEntry.owner_organisation_id == viewer.organisation_id)
     booked = dict(db.session.execute(stmt).all())
     usage = []
     for resource in db.session.scalars(resources):
