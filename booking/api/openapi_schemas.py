@@ -207,7 +207,11 @@ SCHEMAS = {
     "Occurrence": obj({"start": MOMENT, "end": MOMENT, "ok": {"type": "boolean"},
                        "reasons": {"type": "array", "items": ref("Reason")},
                        "alternatives": {"type": "array", "items": ref("Interval")}}),
-    "SeriesPreview": obj({"occurrences": {"type": "array", "items": ref("Occurrence")}}),
+    "SeriesPreview": obj({"occurrences": {"type": "array", "items": ref("Occurrence")},
+                          "holidays": {"type": "array", "items": obj({
+                              "date": {"type": "string", "format": "date"}, "name": TEXT})}},
+                         ["occurrences"], description="With repeat.term_id, holidays lists the "
+                         "dates left out as your organisation's holidays."),
     "SeriesCreated": obj({"series_id": ID, "bookings": {"type": "array", "items": ref("Booking")},
                           "skipped": {"type": "array", "items": ref("Occurrence")}}),
     "Series": obj({"id": ID, "resource_id": ID, "title": TEXT, "timezone": TEXT,

@@ -49,7 +49,12 @@ def create_from(body: dict[str, Any], first: BookingRequest):
     if dry_run:
         verdicts = service.preview_series(user, request)
         zone = queries.findable_resource(user, first.resource_id).timezone
-        return {"occurrences": [serialise.verdict(v, zone) for v in verdicts]}, 200
+        answer = {"occurrences": [serialise.verdict(v, zone) for v in verdicts]}
+        if holidays:  # left out as the organisation's holidays (repeat.term_id)
+            planned = set(request.recurrence.dates(to_zone(first.start, zone).date()))
+            answer["holidays"] = [{"date": day.isoformat(), "name": name}
+                                  for day, name in sorted(holidays.items()) if day in planned]
+        return answer, 200
     series, booked, skipped = service.create_series(user, request)
     zone = series.resource.timezone
     location = url_for("api.series.show", series_id=series.id, _external=True)

@@ -72,6 +72,7 @@ def test_the_api_books_until_the_end_of_the_term_without_our_holidays(app, clien
     preview = client.post("/api/v1/bookings", headers=headers, json={**body, "dry_run": True})
     assert preview.status_code == 200
     assert len(preview.json["occurrences"]) == 8
+    assert preview.json["holidays"] == [{"date": "2031-10-07", "name": "National Day"}]
     assert client.post("/api/v1/bookings", headers=headers, json={
         **body, "repeat": {"freq": "weekly", "term_id": 1, "count": 3}}).status_code == 422
     assert client.post("/api/v1/bookings", headers=headers, json={
