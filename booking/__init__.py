@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
                      links, notifications, security, views)
-from booking.services import audit
+from booking.services import audit, ledger
 from booking.urls import DatabaseIdConverter
 
 
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     events.init_app(app)
     audit.init_app(app)
     notifications.init_app(app)
+    events.subscribe(app, ledger.on_event)
     for bp in views.ALL_BLUEPRINTS:
         app.register_blueprint(bp)
     errors.register(app)

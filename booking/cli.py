@@ -14,7 +14,7 @@ from booking.services import accounts
 
 def register(app: Flask) -> None:
     for command in (init_db_command, create_org_command, create_user_command,
-                    demo_data_command, worker_command):
+                    demo_data_command, expire_requests_command, worker_command):
         app.cli.add_command(command)
 
 
@@ -102,3 +102,11 @@ def worker_command(once: bool, interval: float) -> None:
 
 def _messages(exc: InvalidInput) -> str:
     return "; ".join(f"{field}: {', '.join(map(str, msgs))}" for field, msgs in exc.fields.items())
+
+
+@click.command("expire-requests")
+def expire_requests_command() -> None:
+    """Turn down requests nobody decided within their resource's request_expiry_days."""
+    from booking.services.expiry import expire_requests
+
+    click.echo(f"Expired {expire_requests()} waiting bookings.")

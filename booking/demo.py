@@ -11,8 +11,8 @@ from booking.extensions import db
 from booking.scheduling import Frequency, Recurrence
 from booking.services import bookings, series
 from booking.services.bookings import BookingRequest
-from booking.models import (AvailabilityWindow, Organisation, OrganisationKind, Resource,
-                            ResourceKind, Role, User)
+from booking.models import (AvailabilityWindow, Holiday, Organisation, OrganisationKind,
+                            Resource, ResourceKind, Role, Term, User)
 
 # Passes the password rules (booking.passwords) for every demo person, as any password must.
 PASSWORD = "kite-bamboo-harbour"
@@ -120,7 +120,21 @@ def load() -> bool:
         "li.wei@haibin-animation.demo")
     db.session.commit()
     _book_demo_week()
+    _demo_term()
     return True
+
+
+def _demo_term() -> None:
+    """A term around today, with the school's holiday week in it (docs/ledger.md)."""
+    tuesday = _next_weekday(1)
+    term = Term(name=f"Demo term {tuesday.year}", first_day=tuesday - timedelta(days=35),
+                last_day=tuesday + timedelta(days=120))
+    school = _user("wang.fang@dmvs.demo").organisation_id
+    term.holidays = [Holiday(organisation_id=school, name="Sports week",
+                             first_day=tuesday + timedelta(days=27),
+                             last_day=tuesday + timedelta(days=31))]
+    db.session.add(term)
+    db.session.commit()
 
 
 def _book_demo_week() -> None:

@@ -38,6 +38,9 @@ class Action(enum.StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_APPROVED = "booking.approved"
     BOOKING_REJECTED = "booking.rejected"
+    # A request nobody decided within the resource's request_expiry_days: turned down by the
+    # system (status rejected); the actor is the booker, whom the notifications tell.
+    BOOKING_EXPIRED = "booking.expired"
     SERIES_CREATED = "series.created"
     SERIES_CHANGED = "series.changed"
     SERIES_CANCELLED = "series.cancelled"

@@ -105,3 +105,10 @@ MAIL_CLAIM_SECONDS = 300
 MAIL_BATCH = 50
 #: Inbox entries shown on one page.
 INBOX_PAGE_SIZE = 50
+
+# ------------------------------------------------------------------- the ledger (issue 13)
+MAX_STATISTICS_DAYS = 3660  # the longest period the sharing statistics are asked for
+QUOTA_MAX_HOURS = 100_000.0  # a resource's quota per week, month or term
+MAX_PENDING_LIMIT = 1000  # pending requests one organisation may hold on one resource
+MAX_REQUEST_EXPIRY_DAYS = 365  # days a request may wait for a decision
+RANKED_RESOURCES = 5  # the busiest and the least used resources shown

@@ -95,7 +95,33 @@ def describe(reason: Reason, zone: str, refused: Refused | None = None) -> str:
                      length=format_minutes(limit))
         case scheduling.INVALID_QUANTITY:
             return _("Book at least one place.")
+        case scheduling.QUOTA:
+            return describe_quota(reason, zone)
+        case scheduling.TOO_MANY_REQUESTS:
+            return ngettext("Your organisation may have %(num)d request waiting for a decision "
+                            "on this resource, and has: wait for the answer or withdraw it.",
+                            "Your organisation may have %(num)d requests waiting for a decision "
+                            "on this resource, and has: wait for an answer or withdraw one.",
+                            limit)
     return _("This time cannot be booked.")
+
+
+def describe_quota(reason: Reason, zone: str) -> str:
+    """Beyond the organisation's quota: how much is left and when it frees up."""
+    minutes = reason.limit or 0
+    left = (_("nothing") if not minutes else
+            ngettext("%(num)d hour", "%(num)d hours", minutes // 60) if minutes % 60 == 0
+            else ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    frees = format_day(reason.intervals[0].end, zone) if reason.intervals else ""
+    match reason.detail:
+        case "week":
+            return _("Beyond your organisation's quota on this resource for the week: "
+                     "%(left)s left; it frees up on %(day)s.", left=left, day=frees)
+        case "month":
+            return _("Beyond your organisation's quota on this resource for the month: "
+                     "%(left)s left; it frees up on %(day)s.", left=left, day=frees)
+    return _("Beyond your organisation's quota on this resource for the term: "
+             "%(left)s left; it frees up on %(day)s.", left=left, day=frees)
 
 
 def describe_clash(reason: Reason, zone: str, refused: Refused) -> str:

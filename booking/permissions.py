@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from booking.models import (AuditEntry, Booking, Organisation, Resource,
+from booking.models import (AuditEntry, Booking, LedgerEntry, Organisation, Resource,
                             resource_allowed_organisation)
 
 if TYPE_CHECKING:
@@ -243,3 +243,28 @@ def audit_visible(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     return sa.or_(AuditEntry.organisation_id == user.organisation_id,
                   AuditEntry.other_organisation_id == user.organisation_id)
+
+
+# ---------------------------------------------------------------------------- the ledger
+def can_see_sharing(user: User) -> bool:
+    """The sharing statistics: platform admins all of them, org admins their own rows."""
+    return user.is_active and user.is_org_admin
+
+
+def can_see_ledger_row(user: User, entry: LedgerEntry) -> bool:
+    """A row of the sharing table: every row for platform admins; one naming the org for its
+    admins (as owner or borrower); none for members."""
+    if not can_see_sharing(user):
+        return False
+    return user.is_platform_admin or user.organisation_id in (
+        entry.owner_organisation_id, entry.borrower_organisation_id)
+
+
+def ledger_visible(user: User, table=LedgerEntry) -> sa.ColumnElement[bool]:
+    """SQL for can_see_ledger_row (on LedgerEntry, or LedgerMonth: the same columns)."""
+    if not can_see_sharing(user):
+        return sa.false()
+    if user.is_platform_admin:
+        return sa.true()
+    return sa.or_(table.owner_organisation_id == user.organisation_id,
+                  table.borrower_organisation_id == user.organisation_id)

@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from booking import create_app, events, normalise_database_url
 from booking.extensions import db, limiter
+from booking.services import ledger
 from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Organisation,
                             Resource, Role, User)
 
@@ -301,6 +302,9 @@ def make_booking(app):
             occupied_minutes = int((end - start + before + after).total_seconds() // 60)
             resource.longest_occupied_minutes = max(resource.longest_occupied_minutes,
                                                     occupied_minutes)
+            db.session.add(booking)
+            db.session.flush()
+            ledger.count_booking(booking)  # as the booking services keep it
             return _stored_id(booking)
     return _make
 

@@ -6,14 +6,14 @@ import re
 
 from flask import Blueprint, abort
 
-from booking.api import audit, bookings, feeds, openapi, resources, series, tokens
+from booking.api import audit, bookings, feeds, openapi, resources, series, statistics, tokens
 from booking.api.auth import authenticate_request
 from booking.extensions import csrf
 from booking.limits import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-for _child in (tokens.bp, resources.bp, bookings.bp, series.bp, feeds.bp, audit.bp,
+for _child in (tokens.bp, resources.bp, bookings.bp, series.bp, feeds.bp, audit.bp, statistics.bp,
                openapi.bp):
     bp.register_blueprint(_child)
     # Flask-WTF looks exemptions up by the nested blueprint's own name.

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from booking import limits
 from booking.api.auth import public
-from booking.api.openapi_schemas import ID, LIMIT, MOMENT_IN, OFFSET, SCHEMAS, ref
+from booking.api.openapi_schemas import DATE_IN, ID, LIMIT, MOMENT_IN, OFFSET, SCHEMAS, ref
 from booking.events import Action
 from booking.models import BookingStatus, ResourceKind
 from booking.models.audit import OBJECT_TYPES
@@ -75,6 +75,12 @@ def _with_series_answers(operation: dict) -> dict:
     created["schema"] = {"oneOf": [ref("Booking"), ref("SeriesCreated")]}
     operation["responses"]["200"] = {"description": "dry_run: every date with its verdict",
                                      "content": _json(ref("SeriesPreview"))}
+    return operation
+
+
+def _with_csv(operation: dict) -> dict:
+    """format=csv answers the same table as text/csv (UTF-8 with a byte order mark)."""
+    operation["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
     return operation
 
 
@@ -220,6 +226,17 @@ PATHS = {
                        _query("action", {"enum": [a.value for a in Action]}),
                        _query("organisation_id", ID), _query("start", MOMENT_IN),
                        _query("end", MOMENT_IN), *_PAGING]),
+    },
+    "/statistics/sharing": {
+        "get": _with_csv(_op("getSharing", "Who lent what to whom: confirmed bookings, hours and "
+                   "place-hours by owner and borrower (admins; org admins see the rows naming "
+                   "their organisation). format=csv answers a CSV in UTF-8 with a BOM",
+                   "statistics", (200, "The owner × borrower table (or text/csv)",
+                                  "SharingTable", None), (403, 422), params=[
+                       _query("from", DATE_IN), _query("to", DATE_IN),
+                       _query("term_id", {**ID, "description": "A term instead of from and to"}),
+                       _query("kind", {"enum": [k.value for k in ResourceKind]}),
+                       _query("format", {"enum": ["json", "csv"], "default": "json"})])),
     },
     "/openapi.json": {
         "get": _op("getOpenApi", "This description", "meta",

@@ -80,6 +80,14 @@ _RESOURCE_FIELDS = {
                                  "bookings."},
     "windows": {"type": "array", "items": ref("Window"), "maxItems": limits.MAX_WINDOWS},
     "closures": {"type": "array", "items": ref("ClosureInput"), "maxItems": limits.MAX_CLOSURES},
+    "quota": {"oneOf": [{"type": "null"}, ref("Quota")]},
+    "max_pending": {"type": ["integer", "null"], "minimum": 1,
+                    "maximum": limits.MAX_PENDING_LIMIT,
+                    "description": "Requests one other organisation may have waiting at once; "
+                                   "null: no limit."},
+    "request_expiry_days": {"type": "integer", "minimum": 1,
+                            "maximum": limits.MAX_REQUEST_EXPIRY_DAYS,
+                            "description": "A request undecided this many days expires."},
 }
 
 SCHEMAS = {
@@ -166,9 +174,26 @@ SCHEMAS = {
         "person_id": {"type": ["integer", "null"]},
         "person_name": {"type": ["string", "null"]},
         "is_active": {"type": "boolean"},
+        "quota": {"oneOf": [{"type": "null"}, ref("Quota")]},
+        "max_pending": {"type": ["integer", "null"]}, "request_expiry_days": WHOLE,
         "windows": {"type": "array", "items": ref("Window")},
         "closures": {"type": "array", "items": ref("Closure")},
     }),
+    "Quota": obj({"hours": {"type": "number", "exclusiveMinimum": 0,
+                            "maximum": limits.QUOTA_MAX_HOURS},
+                  "per": {"enum": ["week", "month", "term"]}},
+                 description="Each organisation but the owner may hold at most this many hours "
+                             "(place-hours where the resource has places) per week, month or "
+                             "term of the resource's calendar, pending and confirmed together."),
+    "SharingRow": obj({
+        "owner": obj({"id": ID, "name": TEXT}), "borrower": obj({"id": ID, "name": TEXT}),
+        "bookings": WHOLE, "hours": {"type": "number"}, "place_hours": {"type": "number"},
+    }, description="Confirmed use of the owner's resources by the borrower inside the period "
+                   "(dates read in each resource's zone); owner = borrower is own use."),
+    "SharingTable": obj({"from": {"type": "string", "format": "date"},
+                         "to": {"type": "string", "format": "date"},
+                         "kind": {"type": ["string", "null"]},
+                         "items": {"type": "array", "items": ref("SharingRow")}}),
     "BookingInput": obj({"resource_id": ID, "start": MOMENT_IN, "end": MOMENT_IN,
                          "title": {"type": "string", "maxLength": limits.TITLE_LENGTH},
                          "quantity": {"type": "integer", "minimum": 1,
@@ -193,17 +218,24 @@ SCHEMAS = {
                                 "description": "Weekly only; 0 = Monday."},
                    "monthly_by": {"enum": ["date", "weekday"], "default": "date"},
                    "until": {**DATE_IN, "description": "The last date, in the resource's zone."},
+                   "term_id": {**ID, "description": "Until the term's last day instead of "
+                               "until or count, leaving out your organisation's holidays in "
+                               "it (docs/ledger.md)."},
                    "count": {"type": "integer", "minimum": 1,
                              "maximum": limits.SERIES_MAX_DATES},
                    "skip": {"type": "array", "items": DATE_IN,
                             "maxItems": limits.SERIES_MAX_SKIPPED}},
-                  ["freq"], description=f"Give until or count (not both); at most "
+                  ["freq"], description=f"Give until, count or term_id (one of them); at most "
                                         f"{limits.SERIES_MAX_DATES:,} dates within "
                                         f"{limits.SERIES_MAX_SPAN.days} days of the first."),
     "Occurrence": obj({"start": MOMENT, "end": MOMENT, "ok": {"type": "boolean"},
                        "reasons": {"type": "array", "items": ref("Reason")},
                        "alternatives": {"type": "array", "items": ref("Interval")}}),
-    "SeriesPreview": obj({"occurrences": {"type": "array", "items": ref("Occurrence")}}),
+    "SeriesPreview": obj({"occurrences": {"type": "array", "items": ref("Occurrence")},
+                          "holidays": {"type": "array", "items": obj({
+                              "date": {"type": "string", "format": "date"}, "name": TEXT})}},
+                         ["occurrences"], description="With repeat.term_id, holidays lists the "
+                         "dates left out as your organisation's holidays."),
     "SeriesCreated": obj({"series_id": ID, "bookings": {"type": "array", "items": ref("Booking")},
                           "skipped": {"type": "array", "items": ref("Occurrence")},
                           "confirmed": WHOLE, "pending": WHOLE,

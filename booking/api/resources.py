@@ -28,9 +28,10 @@ bp = Blueprint("resources", __name__)
 
 LIST_FILTERS = frozenset({"kind", "organisation_id", "q", "min_capacity", "limit", "offset"})
 TEXT_FIELDS = ("name", "kind", "description", "location", "timezone")
-WHOLE_FIELDS = ("capacity", "notice_minutes", "buffer_before_minutes", "buffer_after_minutes")
+WHOLE_FIELDS = ("capacity", "notice_minutes", "buffer_before_minutes", "buffer_after_minutes",
+                "request_expiry_days")
 OPTIONAL_WHOLE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "horizon_days",
-                         "person_id")
+                         "max_pending", "person_id")
 YES_NO_FIELDS = ("approval_required", "open_to_all")
 # Free time is worked out minute by minute from the rules: a quarter is plenty per call.
 MAX_FREE_SPAN = timedelta(days=92)
@@ -134,6 +135,8 @@ def resource_fields(reader: Reader, zone: str) -> dict[str, Any]:
     for name in YES_NO_FIELDS:
         if reader.has(name):
             fields[name] = reader.boolean(name)
+    if reader.has("quota"):
+        fields["quota"] = reader.source["quota"]  # its shape is the service's rule
     if reader.has("allowed_organisation_ids"):
         ids = reader.source["allowed_organisation_ids"]
         fields["allowed_organisation_ids"] = ids if isinstance(ids, list) else \

@@ -63,6 +63,9 @@ def resource(item: Resource) -> dict:
         "person_id": item.person_id,
         "person_name": item.person.name if item.person is not None else None,
         "is_active": item.is_active,
+        "quota": (None if item.quota_hours is None
+                  else {"hours": item.quota_hours, "per": item.quota_per}),
+        "max_pending": item.max_pending, "request_expiry_days": item.request_expiry_days,
         "windows": [{"weekday": w.weekday, "start": f"{w.start_time:%H:%M}",
                      "end": f"{w.end_time:%H:%M}"} for w in item.windows],
         "closures": [{"start": moment(c.start_at, zone), "end": moment(c.end_at, zone),

@@ -18,14 +18,17 @@ from booking.models import BookingSeries, BookingStatus, User
 from booking.scheduling import Frequency, Recurrence
 from booking.services import bookings as booking_service
 from booking.services import series as service
+from booking.services import terms
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
+from booking.timezones import to_zone
 
 bp = Blueprint("series", __name__)
 
 #: What POST /bookings accepts besides one booking's fields.
 SERIES_FIELDS = frozenset({"repeat", "on_conflict", "closures", "dry_run"})
-REPEAT_FIELDS = frozenset({"freq", "interval", "weekdays", "monthly_by", "until", "count", "skip"})
+REPEAT_FIELDS = frozenset({"freq", "interval", "weekdays", "monthly_by", "until", "count", "skip",
+                           "term_id"})
 
 
 def create_from(body: dict[str, Any], first: BookingRequest):
@@ -36,15 +39,25 @@ def create_from(body: dict[str, Any], first: BookingRequest):
     dry_run = reader.boolean("dry_run", default=False)
     recurrence = parse_repeat(body.get("repeat"), reader)
     reader.raise_if_errors()
-    request = SeriesRequest(first, recurrence, skip_conflicts=on_conflict == "skip",
-                            skip_closures=closures == "skip")
     user = api_user()
+    holidays: dict = {}
+    if term := terms.find_term(body["repeat"].get("term_id")):
+        zone = queries.findable_resource(user, first.resource_id).timezone
+        recurrence, holidays = terms.term_recurrence(recurrence, term, user.organisation_id,
+                                                     to_zone(first.start, zone).date())
+    request = SeriesRequest(first, recurrence, skip_conflicts=on_conflict == "skip",
+                            skip_closures=closures == "skip", holidays=holidays)
     if dry_run:
         verdicts = service.preview_series(user, request)
         resource = queries.findable_resource(user, first.resource_id)
+        zone = resource.timezone
         buffers = (resource.buffer_before_minutes, resource.buffer_after_minutes)
-        return {"occurrences": [serialise.verdict(v, resource.timezone, buffers)
-                                for v in verdicts]}, 200
+        answer = {"occurrences": [serialise.verdict(v, zone, buffers) for v in verdicts]}
+        if holidays:  # left out as the organisation's holidays (repeat.term_id)
+            planned = set(request.recurrence.dates(to_zone(first.start, zone).date()))
+            answer["holidays"] = [{"date": day.isoformat(), "name": name}
+                                  for day, name in sorted(holidays.items()) if day in planned]
+        return answer, 200
     series, booked, skipped = service.create_series(user, request)
     zone = series.resource.timezone
     location = url_for("api.series.show", series_id=series.id, _external=True)
@@ -74,6 +87,14 @@ def parse_repeat(value: Any, reader: Reader) -> Recurrence | None:
     weekdays = _weekdays(value.get("weekdays", []), part)
     until = part.date("until")
     skip = _dates(value.get("skip", []), part)
+    if "term_id" in value:  # until the term's last day (create_from leaves out the holidays)
+        term = terms.find_term(part.integer("term_id"))
+        if term is None and "term_id" not in part.errors:
+            part.fail("term_id", _l("Choose a term from the list."))
+        elif term is not None and (until or count):
+            part.fail("term_id", _l("Give either a last date, a number of times or a term."))
+        elif term is not None:
+            until = term.last_day
     for name, messages in part.errors.items():
         reader.errors.setdefault(f"repeat.{name}", messages)
     if part.errors:

@@ -11,8 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField,
+                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -179,6 +179,17 @@ class HoursFields:
         "One line each, like \"Mon-Fri 09:00-18:00\" or \"Wed 14:00-17:00\", in the resource's "
         "time zone. Leave empty to allow any time."), render_kw={"rows": 4})
     closures = FieldList(FormField(ClosureRowForm), label=_l("Closures"))
+    quota_hours = DecimalField(_l("Quota: hours each other organisation may hold"), places=None,
+                               validators=[Optional()], description=_l(
+                                   "Place-hours where the resource has places; pending and "
+                                   "confirmed together. Empty: no quota. Our own people are "
+                                   "never limited."))
+    quota_per = SelectField(_l("per"), default="week", choices=choices([
+        ("week", _l("week")), ("month", _l("month")), ("term", _l("term"))]))
+    max_pending = IntegerField(_l("Requests one other organisation may have waiting"),
+                               validators=[Optional()], description=_l("Empty: no limit."))
+    request_expiry_days = IntegerField(_l("Requests expire after this many days undecided"),
+                                       default=14, validators=[Optional()])
 
     def validate_windows(self, field) -> None:
         self.parsed_windows, errors = parse_windows(field.data)
@@ -299,7 +310,11 @@ class ResourceForm(HoursFields, FlaskForm):
             open_to_all=self.who_may_book.data != "some",
             person_id=int(person) if person and str(person).isdigit() else None,
             allowed_organisation_ids=list(self.allowed_organisations.data or []),
-            windows=list(getattr(self, "parsed_windows", [])), closures=closures)
+            windows=list(getattr(self, "parsed_windows", [])), closures=closures,
+            quota=None if self.quota_hours.data is None else {
+                "hours": float(self.quota_hours.data), "per": self.quota_per.data},
+            max_pending=number(self.max_pending),
+            request_expiry_days=number(self.request_expiry_days, 14))
 
     def validate(self, extra_validators=None) -> bool:
         """The form's own checks, then the catalogue's, so every mistake shows at once."""
@@ -312,7 +327,7 @@ class ResourceForm(HoursFields, FlaskForm):
         """Put the service's messages next to the fields they are about; returns how many."""
         fields = {"organisation_id": self.organisation_id if "organisation_id" in self else None,
                   "allowed_organisation_ids": self.allowed_organisations,
-                  "open_to_all": self.who_may_book}
+                  "open_to_all": self.who_may_book, "quota": self.quota_hours}
         added = 0
         for name, messages in exc.fields.items():
             field = fields.get(name) or (self[name] if name in self else None)
@@ -332,7 +347,9 @@ def resource_form_data(resource: Resource) -> dict:
     values = {name: getattr(data, name) for name in (
         "name", "kind", "description", "location", "capacity", "timezone", "slot_minutes",
         "min_minutes", "max_minutes", "notice_minutes", "horizon_days", "buffer_before_minutes",
-        "buffer_after_minutes", "approval_required")}
+        "buffer_after_minutes", "approval_required", "max_pending", "request_expiry_days")}
+    if data.quota:
+        values.update(quota_hours=data.quota["hours"], quota_per=data.quota["per"])
     zone = resource.timezone
     return {**values, "windows": format_windows(data.windows),
             "person_id": str(data.person_id) if data.person_id else "",

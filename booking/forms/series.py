@@ -42,6 +42,8 @@ class SeriesForm(BookingForm):
     until = DateField(_l("Until (last date)"), validators=[Optional(), accepted_date])
     count = IntegerField(_l("Or this many times"), validators=[
         Optional(), NumberRange(min=1, max=limits.SERIES_MAX_DATES)])
+    term = SelectField(_l("Or until the end of a term"), default="", validate_choice=False,
+                       description=_l("Your organisation's holidays in the term are left out."))
     skip = StringField(_l("Leave out these dates"),
                        validators=[Length(max=limits.SERIES_SKIP_TEXT_LENGTH)],
                        description=_l("YYYY-MM-DD, separated by commas"))
@@ -51,8 +53,13 @@ class SeriesForm(BookingForm):
         ("report", _l("show them as refused")), ("skip", _l("leave them out"))]))
 
     def validate_count(self, field) -> None:
-        if (self.until.data is None) == (field.data is None):
-            raise ValidationError(_l("Give either a last date or a number of times."))
+        given = sum((self.until.data is not None, field.data is not None, bool(self.term.data)))
+        if given != 1:
+            raise ValidationError(_l("Give either a last date, a number of times or a term."))
+
+    def validate_term(self, field) -> None:
+        if field.data and (self.until.data is not None or self.count.data is not None):
+            raise ValidationError(_l("Give either a last date, a number of times or a term."))
 
     def validate_skip(self, field) -> None:
         self.skip_dates()

@@ -5,6 +5,7 @@ from booking.models.booking import (OCCUPYING_STATUSES, Booking, BookingSeries,
                                     BookingStatus)
 from booking.models.notification import (DECISION_KINDS, Itip, Kind, MailState, Notification,
                                          NotificationSetting)
+from booking.models.ledger import Holiday, LedgerEntry, LedgerMonth, Term
 from booking.models.organisation import Organisation, OrganisationKind
 from booking.models.resource import (AvailabilityWindow, Closure, Resource, ResourceKind,
                                      resource_allowed_organisation)
@@ -15,7 +16,8 @@ from booking.models.user import Role, User
 __all__ = [
     "DECISION_KINDS", "OCCUPYING_STATUSES", "ApiToken", "AuditEntry", "Itip", "Kind", "MailState",
     "Notification", "NotificationSetting", "AvailabilityWindow", "Booking", "BookingSeries",
-    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "LoginSession", "Organisation",
-    "OrganisationKind", "Resource", "ResourceKind", "Role", "User", "hash_secret",
+    "BookingStatus", "CalendarFeed", "Closure", "FeedScope", "Holiday", "LedgerEntry",
+    "LedgerMonth", "LoginSession", "Organisation",
+    "OrganisationKind", "Resource", "ResourceKind", "Role", "Term", "User", "hash_secret",
     "new_secret", "resource_allowed_organisation",
 ]

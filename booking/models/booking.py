@@ -79,6 +79,9 @@ class Booking(db.Model):
         sa.Index("ix_booking_resource_occupied", "resource_id", "occupied_start_at"),
         sa.Index("ix_booking_user_start", "user_id", "start_at"),
         sa.Index("ix_booking_organisation_start", "organisation_id", "start_at"),
+        # What one organisation holds on one resource: the quota check (services.quotas).
+        sa.Index("ix_booking_resource_organisation_start", "resource_id", "organisation_id",
+                 "start_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

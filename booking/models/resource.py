@@ -61,6 +61,14 @@ class Resource(db.Model):
     # A staff resource is a person's time: the member of the owning organisation it names
     # sees its bookings as their own and keeps its hours (booking.permissions).
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    # Fair shares (issue 13): each other organisation may hold at most quota_hours hours
+    # (place-hours where the resource has places) per quota_per ("week", "month", "term"),
+    # pending and confirmed together; at most max_pending requests waiting at once; requests
+    # undecided for request_expiry_days days expire.
+    quota_hours: Mapped[float | None] = mapped_column(sa.Float)
+    quota_per: Mapped[str | None] = mapped_column(sa.String(10))
+    max_pending: Mapped[int | None]
+    request_expiry_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # The longest span any booking of this resource has ever occupied: it bounds the
     # conflict query, so finding clashes does not slow down as history grows.
     longest_occupied_minutes: Mapped[int] = mapped_column(default=0)

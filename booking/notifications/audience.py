@@ -60,6 +60,7 @@ def rules(event: BookingsChanged, resource: Resource) -> Iterator[Audience]:
     """The groups told about *event* (the actor is left out of each by the outbox).
 
     - a new or re-timed request awaiting approval → the owner's admins (their decision);
+    - a request that expired undecided → the booker, as a declined request;
     - approved, rejected, cancelled or moved by someone else → the booker, with a calendar
       invitation where the booking is or was confirmed;
     - on a staff resource, a booking confirmed (made or approved), or a confirmed one moved or
@@ -84,6 +85,8 @@ def rules(event: BookingsChanged, resource: Resource) -> Iterator[Audience]:
         yield Audience(person(booker), Kind.APPROVED, Itip.REQUEST)
         if staff:
             yield Audience(staff_people(resource), Kind.BOOKED, Itip.REQUEST)
+    elif action is Action.BOOKING_EXPIRED:  # nobody decided in time (services/expiry.py)
+        yield Audience(person(booker), Kind.REJECTED)
     elif action in (Action.BOOKING_REJECTED, Action.SERIES_REJECTED):
         yield Audience(person(booker), Kind.REJECTED, Itip.CANCEL if was_confirmed else Itip.NONE)
     elif action in (Action.BOOKING_CANCELLED, Action.SERIES_CANCELLED):

@@ -21,6 +21,7 @@ from flask_babel import ngettext
 
 from booking import links
 from booking.db_types import utcnow
+from booking.events import Action
 from booking.extensions import db
 from booking.messages import format_span
 from booking.models import Booking, BookingStatus, Itip, Kind, MailState, Notification
@@ -118,8 +119,11 @@ def content(note: Notification, bookings: list[Booking], *,
         Kind.BOOKED: _("%(actor)s booked %(resource)s."),
         Kind.REMINDER: _("Your booking of %(resource)s starts soon."),
     }
+    if note.action == Action.BOOKING_EXPIRED.value:
+        intros[Kind.REJECTED] = _("Your request for %(resource)s expired: nobody decided on it "
+                                  "in the time its owner allows.")
     lines = [intros[note.kind] % names]
-    if note.kind is Kind.REJECTED and note.reason:
+    if note.kind is Kind.REJECTED and note.reason and note.action != Action.BOOKING_EXPIRED.value:
         lines.append(_("Reason: %(reason)s") % {"reason": note.reason})
     if resource.location:
         lines.append(_("Where: %(location)s") % {"location": resource.location})

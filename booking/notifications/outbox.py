@@ -13,7 +13,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from booking.db_types import UTCDateTime, utcnow
-from booking.events import BookingsChanged, Event
+from booking.events import Action, BookingsChanged, Event
 from booking.extensions import db
 from booking.models import MailState, Notification, User
 from booking.notifications import audience
@@ -30,7 +30,7 @@ def statement(group: str) -> sa.Insert:
     """INSERT one row per person of *group* (audience.GROUPS), the actor left out."""
     people = sa.select(User.id, User.locale,
                        *(sa.bindparam(name, type_=kind) for name, kind in _VALUES)).where(
-        audience.GROUPS[group], User.id != sa.bindparam("actor_id"), User.is_active_account)
+        audience.GROUPS[group], User.id != sa.bindparam("left_out_id"), User.is_active_account)
     return sa.insert(Notification.__table__).from_select(
         ("user_id", "language", *(name for name, _kind in _VALUES)), people)
 
@@ -45,7 +45,10 @@ def on_event(event: Event) -> None:
         return
     now = utcnow()
     ids = [b.id for b in event.bookings]
-    values = {"action": event.action.value, "actor_id": event.actor.id,
+    # Whoever made the change knows of it, except when it happened to them: an expiry is made
+    # in the booker's name, and is news to the booker.
+    left_out = 0 if event.action is Action.BOOKING_EXPIRED else event.actor.id
+    values = {"action": event.action.value, "actor_id": event.actor.id, "left_out_id": left_out,
               "resource_id": resource.id, "booking_id": ids[0],
               "series_id": event.series.id if event.series is not None else None,
               "booking_ids": ids, "reason": event.reason or "", "created_at": now,

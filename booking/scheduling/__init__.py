@@ -7,7 +7,8 @@ from booking.scheduling.availability import WeeklyWindow, at_local
 from booking.scheduling.intervals import Interval, intersect, merge, require_aware, subtract
 from booking.scheduling.reasons import (
     CAPACITY_EXCEEDED, CLOSED, CONFLICT, INVALID_QUANTITY, OFF_SLOT_GRID, OUTSIDE_AVAILABILITY,
-    REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_SHORT, TOO_SOON, Clash, Reason,
+    QUOTA, REASON_CODES, TOO_FAR_AHEAD, TOO_LONG, TOO_MANY_REQUESTS, TOO_SHORT, TOO_SOON, Clash,
+    Reason,
 )
 from booking.scheduling.recurrence import (
     MAX_INTERVAL, MAX_OCCURRENCES, MAX_SPAN, Frequency, Recurrence, RecurrenceTooLong,
@@ -23,8 +24,8 @@ from booking.scheduling.verdicts import Breach, Verdict, breaches
 
 __all__ = [
     "CAPACITY_EXCEEDED", "CLOSED", "CONFLICT", "DEFAULT_MAX_MINUTES", "INVALID_QUANTITY",
-    "MAX_INTERVAL", "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY",
-    "REASON_CODES", "TOO_FAR_AHEAD", "TOO_LONG", "TOO_SHORT", "TOO_SOON",
+    "MAX_INTERVAL", "MAX_OCCURRENCES", "MAX_SPAN", "OFF_SLOT_GRID", "OUTSIDE_AVAILABILITY", "QUOTA",
+    "REASON_CODES", "TOO_FAR_AHEAD", "TOO_LONG", "TOO_MANY_REQUESTS", "TOO_SHORT", "TOO_SOON",
     "BookingRules", "Breach", "Clash", "Closure", "Frequency", "Interval", "Occupancy", "Reason",
     "Recurrence", "RecurrenceTooLong", "Slot", "Verdict", "WeeklyWindow",
     "at_local", "available_periods", "breaches", "check_booking", "earliest_start",

@@ -16,9 +16,12 @@ TOO_SOON = "too_soon"  # less notice than required, or in the past
 TOO_FAR_AHEAD = "too_far_ahead"
 OFF_SLOT_GRID = "off_slot_grid"  # not starting on a slot boundary, or not whole slots long
 INVALID_QUANTITY = "invalid_quantity"  # fewer than one place
+QUOTA = "quota"  # beyond the hours the booker's organisation may hold (issue 13)
+TOO_MANY_REQUESTS = "too_many_requests"  # the organisation's requests already waiting
 
 REASON_CODES = (CONFLICT, CAPACITY_EXCEEDED, OUTSIDE_AVAILABILITY, CLOSED, TOO_SHORT, TOO_LONG,
-                TOO_SOON, TOO_FAR_AHEAD, OFF_SLOT_GRID, INVALID_QUANTITY)
+                TOO_SOON, TOO_FAR_AHEAD, OFF_SLOT_GRID, INVALID_QUANTITY, QUOTA,
+                TOO_MANY_REQUESTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,10 @@ class Reason:
 
     `limit` is the number the rule is about, in the rule's own unit: minutes for
     TOO_SHORT, TOO_LONG, TOO_SOON and OFF_SLOT_GRID, days for TOO_FAR_AHEAD, places
-    for CAPACITY_EXCEEDED (the capacity) and CONFLICT (the fewest places left).
+    for CAPACITY_EXCEEDED (the capacity) and CONFLICT (the fewest places left); for QUOTA
+    the minutes (place-minutes) still left, `detail` the quota's period ("week", "month",
+    "term") and `intervals` that period, whose end is when the quota frees up; for
+    TOO_MANY_REQUESTS the requests one organisation may have waiting.
     """
 
     code: str

@@ -21,6 +21,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
 from booking.permissions import can_manage_resource
 from booking.scheduling import BookingRules, Interval, Reason
+from booking.services import ledger
 from booking.services.locking import is_exclusion_violation
 
 
@@ -57,6 +58,7 @@ class Change:
                 raise Conflict([Reason(scheduling.CONFLICT, intervals=times)],
                                zone=self.resource.timezone) from exc
             raise
+        ledger.record(self)
         events.publish(BookingsChanged(self.action, self.actor, tuple(self.bookings),
                                        self.series, dict(self.before), self.reason))
         session = db.session()
@@ -123,6 +125,15 @@ def decide(change: Change, booking: Booking, status: BookingStatus, reason: str 
     change.touch(booking)
     booking.status = status
     booking.decided_by_id, booking.decided_at = change.actor.id, change.at
+    booking.decision_reason = reason.strip()
+    _changed(booking, change.at)
+
+
+def expire(change: Change, booking: Booking, reason: str) -> None:
+    """A request nobody decided in time: turned down by the system, its time freed."""
+    change.touch(booking)
+    booking.status = BookingStatus.REJECTED
+    booking.decided_by_id, booking.decided_at = None, change.at
     booking.decision_reason = reason.strip()
     _changed(booking, change.at)
 

@@ -22,10 +22,11 @@ from flask_babel import lazy_gettext as _l
 from booking import scheduling
 from booking.exceptions import Conflict, InvalidInput, NotAllowed, SeriesConflict
 from booking.extensions import db
-from booking.models import OCCUPYING_STATUSES, Booking, Resource, User
-from booking.permissions import bookable, can_book
+from booking.db_types import utcnow
+from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
+from booking.permissions import bookable, can_book, can_manage_resource
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
-from booking.services import clashes
+from booking.services import clashes, quotas
 
 # Alternatives are searched near each refused date, for at most this many dates.
 MAX_DATES_WITH_ALTERNATIVES = 50
@@ -71,8 +72,67 @@ def resource_rules(proposal: Proposal) -> list[list[Reason]]:
     return found
 
 
+def quota(proposal: Proposal) -> list[list[Reason]]:
+    """Within the hours the booker's organisation may hold per week, month or term (issue 13).
+
+    Pending and confirmed bookings count together, the ones being changed left out; a
+    series' dates that fit count towards the dates after them. One read for all the periods.
+    """
+    resource, booker = proposal.resource, proposal.booker
+    found: list[list[Reason]] = [[] for _ in proposal.periods]
+    if not quotas.applies(booker, resource):
+        return found
+    calendar = quotas.Calendar(resource)
+    spans = {p: calendar.touched(p) for p in proposal.periods}
+    every = [s for touched in spans.values() for s in touched]
+    if not every:
+        return found
+    held = quotas.holdings(resource, booker.organisation_id,
+                           Interval(min(s.start for s in every), max(s.end for s in every)),
+                           proposal.excluding)
+    weight = quotas.weight(resource, proposal.quantity)
+    limit = round(resource.quota_hours * 3600)
+    used = {s: sum(quotas.seconds_inside(p, s) * quotas.weight(resource, q) for p, q in held)
+            for s in set(every)}
+    for index, period in enumerate(proposal.periods):
+        wanted = {s: quotas.seconds_inside(period, s) * weight for s in spans[period]}
+        over = [s for s, amount in wanted.items() if used[s] + amount > limit]
+        if over:
+            span = over[0]
+            found[index].append(Reason(scheduling.QUOTA, intervals=(span,),
+                                       limit=max(limit - used[span], 0) // 60,
+                                       detail=resource.quota_per))
+        else:
+            for s, amount in wanted.items():
+                used[s] += amount
+    return found
+
+
+def pending_limit(proposal: Proposal) -> list[list[Reason]]:
+    """A new request may not join too many of the organisation's still waiting (issue 13).
+
+    Only new requests (nothing being changed) that will wait for approval are counted
+    against the resource's max_pending; a series is one request.
+    """
+    resource, booker = proposal.resource, proposal.booker
+    found: list[list[Reason]] = [[] for _ in proposal.periods]
+    if (resource.max_pending is None or proposal.excluding or not resource.approval_required
+            or can_manage_resource(booker, resource)):
+        return found
+    waiting = db.session.scalar(sa.select(sa.func.count(sa.distinct(
+        sa.func.coalesce(Booking.series_id * -1, Booking.id)))).where(
+        Booking.resource_id == resource.id, Booking.organisation_id == booker.organisation_id,
+        Booking.status == BookingStatus.PENDING, Booking.end_at > (proposal.now or utcnow())))
+    if waiting >= resource.max_pending:
+        for reasons in found:
+            reasons.append(Reason(scheduling.TOO_MANY_REQUESTS, limit=resource.max_pending))
+    return found
+
+
+FAIR_SHARE_CODES = frozenset({scheduling.QUOTA, scheduling.TOO_MANY_REQUESTS})
+
 #: Every rule a booking must keep to stand, in the order their reasons are told.
-CHECKS: tuple[Check, ...] = (resource_rules,)
+CHECKS: tuple[Check, ...] = (resource_rules, quota, pending_limit)
 
 
 def judge(booker: User, resource: Resource, periods: Sequence[Interval], quantity: int, *,
@@ -184,7 +244,10 @@ def _add_alternatives(proposal: Proposal, verdicts: list[Verdict], search_days: 
     accepted = [Occupancy(proposal.rules.occupied(v.period), proposal.quantity)
                 for v in verdicts if v.ok]
     taken = sorted([*proposal.taken, *accepted], key=_start)
-    refused = [v for v in verdicts if not v.ok and not v.closed_only]
+    # Closures say enough alone; so do the fair-share rules, which another time of the same
+    # week or month would break just the same.
+    refused = [v for v in verdicts if not v.ok and not v.closed_only
+               and not all(r.code in FAIR_SHARE_CODES for r in v.reasons)]
     # A series shows fewer per date: there may be many dates to read through.
     single = len(verdicts) == 1
     before, after = (2, 3) if single else (1, 2)

@@ -41,11 +41,16 @@ class ResourceData:
     allowed_organisation_ids: list[int] = field(default_factory=list)
     windows: list[tuple[int, time, time]] = field(default_factory=list)  # weekday 0=Mon, local
     closures: list[tuple[datetime, datetime, str]] = field(default_factory=list)  # aware
+    # Fair shares (issue 13): {"hours": H, "per": "week" | "month" | "term"} or None.
+    quota: dict | None = None
+    max_pending: int | None = None  # requests one other organisation may have waiting
+    request_expiry_days: int = 14  # a request undecided this long expires
 
 
 FIELD_NAMES = tuple(f.name for f in dataclass_fields(ResourceData))
 SIMPLE_FIELDS = tuple(n for n in FIELD_NAMES
-                       if n not in ("allowed_organisation_ids", "windows", "closures"))
+                       if n not in ("allowed_organisation_ids", "windows", "closures", "quota"))
+QUOTA_PERIODS = ("week", "month", "term")
 
 
 def resource_data(resource: Resource) -> ResourceData:
@@ -56,7 +61,9 @@ def resource_data(resource: Resource) -> ResourceData:
         **simple,
         allowed_organisation_ids=[o.id for o in resource.allowed_organisations],
         windows=[(w.weekday, w.start_time, w.end_time) for w in resource.windows],
-        closures=[(c.start_at, c.end_at, c.reason) for c in resource.closures])
+        closures=[(c.start_at, c.end_at, c.reason) for c in resource.closures],
+        quota=(None if resource.quota_hours is None
+               else {"hours": resource.quota_hours, "per": resource.quota_per}))
 
 
 def raise_if_invalid(data: ResourceData, organisation_id: int | None = None) -> None:
@@ -99,7 +106,25 @@ def resource_errors(data: ResourceData, organisation_id: int | None = None) -> d
         errors["closures"] = messages
     if messages := _allowed_errors(data.allowed_organisation_ids):
         errors["allowed_organisation_ids"] = messages
+    if messages := quota_errors(data.quota):
+        errors["quota"] = messages
     return errors
+
+
+def quota_errors(quota) -> list:
+    """None, or hours above zero (at most QUOTA_MAX_HOURS) per week, month or term."""
+    if quota is None:
+        return []
+    if not isinstance(quota, dict) or set(quota) != {"hours", "per"}:
+        return [_l("Give hours and per (week, month or term), or null for no quota.")]
+    hours, per = quota["hours"], quota["per"]
+    if per not in QUOTA_PERIODS:
+        return [_l("Give one of: %(choices)s.", choices=", ".join(QUOTA_PERIODS))]
+    if not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours != hours:
+        return [_l("Give a number of hours.")]
+    if not 0 < hours <= limits.QUOTA_MAX_HOURS:
+        return [_l("Give more than 0 and at most %(n)d hours.", n=int(limits.QUOTA_MAX_HOURS))]
+    return []
 
 
 def _number_errors(data: ResourceData) -> dict[str, list]:
@@ -114,7 +139,9 @@ def _number_errors(data: ResourceData) -> dict[str, list]:
             ("notice_minutes", 0, limits.MAX_MINUTES, False, not_negative),
             ("horizon_days", 1, limits.MAX_HORIZON_DAYS, True, at_least_one),
             ("buffer_before_minutes", 0, limits.MAX_MINUTES, False, not_negative),
-            ("buffer_after_minutes", 0, limits.MAX_MINUTES, False, not_negative)):
+            ("buffer_after_minutes", 0, limits.MAX_MINUTES, False, not_negative),
+            ("max_pending", 1, limits.MAX_PENDING_LIMIT, True, at_least_one),
+            ("request_expiry_days", 1, limits.MAX_REQUEST_EXPIRY_DAYS, False, at_least_one)):
         value = getattr(data, name)
         if value is None and optional:
             continue

@@ -190,6 +190,7 @@ def snapshot(resource: Resource) -> dict[str, Any]:
                         for day, start, end in sorted(data.windows)]
     plain["closures"] = [[start.isoformat(), end.isoformat(), reason]
                          for start, end, reason in sorted(data.closures)]
+    plain["quota"] = data.quota
     return plain
 
 
@@ -274,6 +275,9 @@ def _apply(resource: Resource, data: ResourceData, names: Iterable[str]) -> None
             _replace_windows(resource, value)
         elif name == "closures":
             _replace_closures(resource, value)
+        elif name == "quota":
+            resource.quota_hours = None if value is None else float(value["hours"])
+            resource.quota_per = None if value is None else value["per"]
         else:
             setattr(resource, name, value)
 

@@ -9,8 +9,9 @@ like a single booking; a change to many dates is one transaction and one event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 
@@ -38,6 +39,8 @@ class SeriesRequest:
     recurrence: Recurrence
     skip_conflicts: bool = False   # book only the free dates
     skip_closures: bool = False    # leave out dates the resource is closed, without asking
+    # Dates left out as the booking organisation's holidays (terms.term_recurrence), by name.
+    holidays: Mapping[date, str] = field(default_factory=dict)
 
 
 def expand(request: SeriesRequest, resource: Resource) -> list[Interval]:

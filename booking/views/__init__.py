@@ -2,7 +2,7 @@
 
 from booking import api
 from booking.views import (admin, auth, bookings, calendar, feeds, inbox, main, resources,
-                           series, tokens)
+                           series, sharing, terms, tokens)
 
 ALL_BLUEPRINTS = (main.bp, auth.bp, resources.bp, bookings.bp, series.bp, calendar.bp, feeds.bp,
-                  admin.bp, tokens.bp, inbox.bp, api.bp)
+                  admin.bp, sharing.bp, terms.bp, tokens.bp, inbox.bp, api.bp)

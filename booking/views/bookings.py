@@ -17,7 +17,7 @@ from booking.models import Booking, BookingStatus, Resource
 from booking.permissions import can_cancel, can_decide, can_see_details
 from booking.scheduling import Interval
 from booking.services import bookings as booking_service
-from booking.services import listings
+from booking.services import listings, quotas
 from booking.timezones import local_to_utc, to_zone
 from booking.urls import is_safe_next, safe_next
 from booking.views.helpers import bookable_resource, show_field_errors
@@ -53,8 +53,11 @@ def new():
 
 
 def _render_form(form: BookingForm, resource: Resource, refusal: dict | None = None):
+    at = (local_to_utc(form.start.data, resource.timezone) if form.start.data and not
+          form.start.errors else utcnow())
     return render_template("bookings/new.html", form=form, resource=resource, refusal=refusal,
-                           slots=listings.upcoming_free_slots(resource, now=utcnow()))
+                           slots=listings.upcoming_free_slots(resource, now=utcnow()),
+                           allowance=quotas.allowance(current_user, resource, at))
 
 
 def _refused(form: BookingForm, resource: Resource, exc: Conflict):

@@ -41,7 +41,8 @@ def nav_items() -> list[tuple[str, str]]:
     items = [("resources.index", _("Resources")), ("calendar.timeline", _("Calendar")),
              ("bookings.mine", _("My bookings")), ("feeds.index", _("Subscriptions"))]
     if current_user.is_org_admin:
-        items += [("bookings.approvals", _("Requests")), ("admin.organisation", _("Organisation"))]
+        items += [("bookings.approvals", _("Requests")), ("admin.organisation", _("Organisation")),
+                  ("sharing.index", _("Sharing")), ("terms.index", _("Terms"))]
     if current_user.is_platform_admin:
         items.append(("admin.organisations", _("Members")))
     return items

@@ -13,6 +13,7 @@ from booking.forms.series import SeriesEditForm, SeriesForm
 from booking.messages import describe, series_outcome
 from booking.permissions import can_manage_resource
 from booking.services import series as series_service
+from booking.services import terms
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from booking.timezones import local_to_utc
@@ -28,6 +29,7 @@ bp = Blueprint("series", __name__, url_prefix="/series")
 def new():
     """Fill in the pattern, preview every date, then book all or only the free ones."""
     form = SeriesForm(request.form if request.method == "POST" else request.args)
+    _term_choices(form)
     resource = bookable_resource(form.resource_id.data)
     if request.method == "GET":
         return _render(form, resource)
@@ -51,8 +53,17 @@ def new():
 
 
 def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> SeriesRequest:
+    holidays: dict = {}
     try:
-        recurrence = form.recurrence()
+        if form.term.data:
+            term = terms.find_term(form.term.data)
+            if term is None:
+                raise InvalidInput({"term": _("Choose a term from the list.")})
+            form.until.data = term.last_day  # the pattern checks its own fields
+            recurrence, holidays = terms.term_recurrence(
+                form.recurrence(), term, current_user.organisation_id, form.start.data.date())
+        else:
+            recurrence = form.recurrence()
     except ValueError as exc:
         raise InvalidInput({"freq": str(exc)}) from None
     first = BookingRequest(resource.id, local_to_utc(form.start.data, resource.timezone),
@@ -60,7 +71,7 @@ def _series_request(form: SeriesForm, resource, *, only_free: bool = False) -> S
                            form.quantity.data or 1, form.title.data or "")
     return SeriesRequest(first, recurrence,
                          skip_conflicts=only_free or form.on_conflict.data == "skip",
-                         skip_closures=form.closures.data == "skip")
+                         skip_closures=form.closures.data == "skip", holidays=holidays)
 
 
 def _render(form, resource, *, verdicts=None, series_request=None, refused=False):
@@ -68,6 +79,12 @@ def _render(form, resource, *, verdicts=None, series_request=None, refused=False
                if verdicts is not None and series_request is not None else None)
     return render_template("series/new.html", form=form, resource=resource, preview=preview,
                            refused=refused)
+
+
+def _term_choices(form: SeriesForm) -> None:
+    form.term.choices = [("", _("(no term)"))] + [
+        (str(t.id), f"{t.name} ({t.first_day.isoformat()} – {t.last_day.isoformat()})")
+        for t in terms.all_terms()]
 
 
 @bp.get("/<int:series_id>")

@@ -12,6 +12,7 @@ from booking.services.series import SeriesRequest
 from booking.timezones import to_zone
 
 FREE, REFUSED, CLOSED_LEFT_OUT, SKIPPED = "free", "refused", "closed", "skipped"
+HOLIDAY = "holiday"  # left out: the booking organisation's holiday in the term
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Preview:
     @property
     def dates(self) -> int:
         """The dates the pattern would book, without those the person left out."""
-        return len(self.rows) - self.count(SKIPPED)
+        return len(self.rows) - self.count(SKIPPED) - self.count(HOLIDAY)
 
     @property
     def offer(self) -> str | None:
@@ -55,7 +56,8 @@ def series_preview(verdicts: list[Verdict], request: SeriesRequest,
                                         resource.buffer_after_minutes),
                  skip_closures=request.skip_closures) for verdict in verdicts]
     first_day = to_zone(request.first.start, zone).date()
-    rows += [PreviewRow(day, SKIPPED)
+    rows += [PreviewRow(day, HOLIDAY, reasons=[request.holidays[day]])
+             if day in request.holidays else PreviewRow(day, SKIPPED)
              for day in request.recurrence.dates(first_day) if day in request.recurrence.skip]
     return Preview(sorted(rows, key=lambda row: row.day))
 

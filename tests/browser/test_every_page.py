@@ -78,7 +78,8 @@ def owner_pages(d: Demo) -> list[str]:
     return ["/", "/inbox", "/bookings/requests", "/bookings/organisation", "/admin/organisation",
             "/resources/new", f"/resources/{d.studio}/edit",
             f"/resources/{d.studio}/closures/import", f"/bookings/{d.booking}",
-            f"/series/{d.series}", "/admin/audit", "/admin/audit?object_type=booking&person=x"]
+            f"/series/{d.series}", "/admin/audit", "/admin/audit?object_type=booking&person=x",
+            "/admin/sharing", "/admin/terms", "/admin/terms/1/holidays/import"]
 
 
 def mentor_pages(d: Demo) -> list[str]:
@@ -89,7 +90,9 @@ def mentor_pages(d: Demo) -> list[str]:
 
 def chair_pages(d: Demo) -> list[str]:
     return ["/", "/admin/organisations", f"/admin/organisations/{d.school}",
-            f"/calendar?date={d.tuesday}", "/admin/audit", "/admin/audit?start=2000-13-01"]
+            f"/calendar?date={d.tuesday}", "/admin/audit", "/admin/audit?start=2000-13-01",
+            "/admin/sharing?term=1", f"/admin/sharing?month={d.tuesday:%Y-%m}&kind=facility",
+            "/admin/sharing?from=2030-13-01", "/admin/terms"]
 
 
 ROLES = {

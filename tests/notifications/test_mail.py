@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from booking.extensions import db
 from booking.models import Booking, Notification, Resource
 from booking.scheduling import Frequency, Recurrence
-from booking.services import bookings, series
+from booking.db_types import utcnow
+from booking.services import bookings, expiry, series
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from tests.notifications.conftest import deliver, person, soon
@@ -248,6 +249,18 @@ def test_a_mentor_named_on_the_resource_is_told_instead_of_the_admins(
     assert method_part(message).get_param("method") == "REQUEST"
     assert smtp_server.to("admin@enterprise.example") == []
     check_ics(tmp_path, message)
+
+
+def test_an_expired_request_tells_the_booker(mail_app, world, smtp_server):
+    request_studio(mail_app, world, days=30)
+    with mail_app.app_context():
+        deliver()  # the request itself, to the admins
+        assert expiry.expire_requests(now=utcnow() + timedelta(days=15)) == 1
+        deliver()
+    [message] = smtp_server.to("teacher@school.example")
+    assert message["Subject"].startswith("Declined: Motion-capture studio")
+    assert "expired" in text_of(message)
+    assert len(smtp_server.to("admin@enterprise.example")) == 1  # the request only
 
 
 def test_chinese_readers_get_chinese_mail(mail_app, world, smtp_server, tmp_path):

@@ -73,6 +73,9 @@ def test_conflict_alone():
 def test_every_code_is_tested_alone():
     tested = {INVALID_QUANTITY, CAPACITY_EXCEEDED, OUTSIDE_AVAILABILITY, CLOSED, TOO_SHORT,
               TOO_LONG, TOO_SOON, TOO_FAR_AHEAD, OFF_SLOT_GRID, CONFLICT}
+    # The fair-share rules need the database (services.checks): each is refused alone in
+    # tests/services/test_quotas.py and tests/services/test_requests.py.
+    tested |= {"quota", "too_many_requests"}
     assert tested == set(REASON_CODES)
 
 

@@ -26,15 +26,17 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, r
 from booking.api import queries
 from booking.exceptions import BookingError
 from booking.extensions import db
-from booking.models import (AvailabilityWindow, Booking, BookingSeries, Closure, Organisation,
-                            Resource, User, resource_allowed_organisation)
+from booking.models import (AvailabilityWindow, Booking, BookingSeries, Closure, LedgerMonth,
+                            Organisation, Resource, User, resource_allowed_organisation)
 from booking.scheduling import Frequency, Recurrence
 from booking.services import bookings, calendar, organisations, resources, series
 from booking.services.api_tokens import create_token
 from booking.services.bookings import BookingRequest
 from booking.services.series import SeriesRequest
 from tests.conftest import PASSWORD
+from booking.services.sharing import Period
 from tests.services.oracle import ZONE, Person, Rows, read_rows
+from tests.services.test_ledger import brute_force, from_ledger as ledger_rows
 
 EXAMPLES = int(os.environ.get("BOOKING_STATE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("BOOKING_STATE_STEPS", "25"))
@@ -109,9 +111,9 @@ class BookingMachine(RuleBasedStateMachine):
         # What each resource's owner (or a resource without approval) last accepted, by booking.
         self.accepted_times: dict[int, tuple[datetime, datetime]] = {}
         with self.app.app_context():
-            for table in (Booking.__table__, BookingSeries.__table__, Closure.__table__,
-                          AvailabilityWindow.__table__, resource_allowed_organisation,
-                          Resource.__table__):
+            for table in (LedgerMonth.__table__, Booking.__table__, BookingSeries.__table__,
+                          Closure.__table__, AvailabilityWindow.__table__,
+                          resource_allowed_organisation, Resource.__table__):
                 db.session.execute(table.delete())
             db.session.execute(sa.update(Organisation).values(is_active=True))
             db.session.commit()
@@ -220,6 +222,17 @@ class BookingMachine(RuleBasedStateMachine):
                 self._expect(client, url, person, expected)
 
     # ------------------------------------------------------------------ the oracle
+
+    @invariant()
+    def the_ledger_equals_the_confirmed_bookings(self):
+        """The sharing statistics' summary table, against a brute-force sum (issue 13)."""
+        with self.app.app_context():
+            platform = db.session.get(User, self.people["platform"].id)
+            for first, days in ((FIRST_MONDAY - timedelta(days=1), 7 * WEEKS + 2),
+                                (FIRST_MONDAY + timedelta(days=1), 7)):
+                period = Period(first, first + timedelta(days=days))
+                assert ledger_rows(platform, period) == brute_force(period), period
+            db.session.rollback()
 
     @invariant()
     def every_rule_holds(self):

@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from booking.extensions import db
-from booking.models import OCCUPYING_STATUSES, AuditEntry, Booking
+from booking.models import OCCUPYING_STATUSES, AuditEntry, Booking, User
+from booking.services.sharing import Period
 from tests.conftest import utc
+from tests.services.test_ledger import brute_force, from_ledger as ledger_rows
 
 WORKERS = 6
 ROUNDS = 4
@@ -71,6 +73,7 @@ def test_exactly_capacity_many_win_each_race(app, make_org, make_user, make_reso
         db.engine.dispose()  # no open connections shared with the workers
 
     outcomes = _race(database_url, resource_id, user_ids)
+    chair = make_user(org_id=make_org(), role="platform_admin")
 
     assert not [o for o in outcomes if o[1].startswith("error")], outcomes
     for round_no in range(ROUNDS):
@@ -84,6 +87,11 @@ def test_exactly_capacity_many_win_each_race(app, make_org, make_user, make_reso
         booked = set(db.session.scalars(sa.select(Booking.id)))
         audited = db.session.scalars(sa.select(AuditEntry.object_id).where(
             AuditEntry.action == "booking.created")).all()
+        # The racing transactions added to the same ledger rows (issue 13): none was lost.
+        platform = db.session.get(User, chair)
+        period = Period(FIRST_SLOT.date() - timedelta(days=1),
+                        FIRST_SLOT.date() + timedelta(days=ROUNDS))
+        assert ledger_rows(platform, period) == brute_force(period) != {}
     assert stored == capacity * ROUNDS
     assert sorted(audited) == sorted(booked)
 

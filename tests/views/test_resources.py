@@ -396,3 +396,23 @@ def test_bookings_kept_after_sharing_ends_are_listed_for_the_owner(app, client, 
 def _user_id(app, email: str) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(User.id).where(User.email == email))
+
+
+def test_the_owner_sets_fair_shares_on_the_form(app, client, auth, world):
+    """Quota, waiting requests and expiry (issue 13): saved, shown again, and checked."""
+    from booking.models import Resource
+    auth.login(world["admin"])
+    data = form(quota_hours="6", quota_per="month", max_pending="2", request_expiry_days="10")
+    response = client.post(f"/resources/{world['lab']}/edit", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        lab = db.session.get(Resource, world["lab"])
+        assert (lab.quota_hours, lab.quota_per, lab.max_pending, lab.request_expiry_days) == \
+            (6.0, "month", 2, 10)
+    html = client.get(f"/resources/{world['lab']}/edit").text
+    assert 'name="quota_hours"' in html and 'value="6.0"' in html
+    bad = client.post(f"/resources/{world['lab']}/edit", data=form(quota_hours="-2"))
+    assert bad.status_code == 200 and "more than 0" in field_error(bad.text, "quota_hours")
+    response = client.post(f"/resources/{world['lab']}/edit", data=form(quota_hours=""))
+    with app.app_context():
+        assert db.session.get(Resource, world["lab"]).quota_hours is None
