@@ -22,6 +22,11 @@ from booking.calendar_grid import (BookingRecord, NotYet, Timeline, TimelineCell
 NOTICE = "notice"
 
 
+def esc(value) -> str:
+    """*value* escaped for HTML, as a plain str (adding a Markup to a str escapes the str)."""
+    return str(escape(value))
+
+
 @dataclass
 class Words:
     """Everything a cell says, translated once per language (see views.calendar)."""
@@ -105,7 +110,7 @@ def timeline_rows(line: Timeline, words: Words, *, zone, style_class: Callable[[
     for row in line.rows:
         r = row.resource.info
         base = resource_url(r.id)
-        name = escape(r.name)
+        name = esc(r.name)
         meta = f"{r.organisation.name} · {kinds.get(r.kind.value, r.kind.value)}"
         if r.capacity > 1:
             meta += " · " + words.plural("%(num)d place", "%(num)d places", r.capacity)
@@ -113,8 +118,8 @@ def timeline_rows(line: Timeline, words: Words, *, zone, style_class: Callable[[
             meta += f" · {r.timezone}"
         head = Markup(
             '<th scope="row" class="tl-res">\n'
-            f'          <a href="{escape(f"{base}?view={view}&date={anchor_iso}")}">{name}</a>\n'
-            f'          <span class="tl-meta">{escape(meta)}</span>\n'
+            f'          <a href="{esc(f"{base}?view={view}&date={anchor_iso}")}">{name}</a>\n'
+            f'          <span class="tl-meta">{esc(meta)}</span>\n'
             '        </th>')
         cells = []
         for i, cell in enumerate(row.cells):
@@ -131,36 +136,36 @@ def timeline_rows(line: Timeline, words: Words, *, zone, style_class: Callable[[
                 if href:
                     parts.append(_day_free(cell, r, words, href))
                 else:
-                    parts.append(f'<span class="visually-hidden">{escape(when)}: '
-                                 f'{escape(fixed["free"])}</span>')
+                    parts.append(f'<span class="visually-hidden">{esc(when)}: '
+                                 f'{esc(fixed["free"])}</span>')
             elif state == "closed":
                 if week:
                     text = fixed["closed"]
                     if cell.closures:
                         text += ": " + ", ".join(cell.closures)
-                    parts.append(f'<span class="tl-state">{escape(text)}</span>')
+                    parts.append(f'<span class="tl-state">{esc(text)}</span>')
                 else:
-                    parts.append(f'<span class="visually-hidden">{escape(when)}: '
-                                 f'{escape(fixed["closed_lc"])}</span>')
+                    parts.append(f'<span class="visually-hidden">{esc(when)}: '
+                                 f'{esc(fixed["closed_lc"])}</span>')
             elif state == "not-yet":
                 text = words.not_yet(cell.not_yet, zone)
                 if week:
-                    parts.append(f'<span class="tl-state">{escape(text)}</span>')
+                    parts.append(f'<span class="tl-state">{esc(text)}</span>')
                 else:
-                    parts.append(f'<span class="visually-hidden">{escape(when)}: '
-                                 f'{escape(text)}</span>')
+                    parts.append(f'<span class="visually-hidden">{esc(when)}: '
+                                 f'{esc(text)}</span>')
             elif state == "busy":
                 if week:
                     parts.append(f'<span class="tl-state">'
-                                 f'{escape(words.gettext("Fully booked"))}</span>')
+                                 f'{esc(words.gettext("Fully booked"))}</span>')
                 else:
                     said = ", ".join(f"{booking_words(b, fixed)} ({status_words(b, fixed)})"
                                      for b in cell.bookings) or fixed["busy_lc"]
-                    parts.append(f'<span class="visually-hidden">{escape(when)}: '
-                                 f'{escape(said)}</span>')
+                    parts.append(f'<span class="visually-hidden">{esc(when)}: '
+                                 f'{esc(said)}</span>')
             else:
-                parts.append(f'<span class="visually-hidden">{escape(when)}: '
-                             f'{escape(fixed["past"])}</span>')
+                parts.append(f'<span class="visually-hidden">{esc(when)}: '
+                             f'{esc(fixed["past"])}</span>')
             cells.append(Cell(f"tl-cell is-{state}", Markup("\n            ".join(parts))))
         rows.append(Row(head, cells))
     return rows
@@ -179,7 +184,7 @@ def _pieces(cell: TimelineCell, fixed: dict[str, str], style_class) -> list[str]
     for b, span in cell.labels:
         own = " is-own" if b.is_own else ""
         out.append(f'<span class="tl-label{own} {style_class(f"--span: {span}")}" '
-                   f'aria-hidden="true">{escape(booking_words(b, fixed))}</span>')
+                   f'aria-hidden="true">{esc(booking_words(b, fixed))}</span>')
     return out
 
 
@@ -190,13 +195,13 @@ def _week_free(cell: TimelineCell, r, words: Words, href: str, name: Markup, whe
         summary = words.gettext("%(time)s free", time=words.duration(cell.free_minutes))
     places = ""
     if cell.places_left == 0:
-        places = f'<span class="cal-places">{escape(words.gettext("full at times"))}</span>'
+        places = f'<span class="cal-places">{esc(words.gettext("full at times"))}</span>'
     elif cell.places_left is not None and cell.places_left < r.capacity:
-        places = ('<span class="cal-places">' + str(escape(words.plural(
+        places = ('<span class="cal-places">' + (esc(words.plural(
             "at least %(num)d place", "at least %(num)d places", cell.places_left))) + "</span>")
-    return (f'<a class="tl-free" href="{escape(href)}">\n'
-            f'                <span><span class="tl-sum">{escape(summary)}</span>{places}</span>\n'
-            f'                <span class="visually-hidden">: {name}, {escape(when)}</span>\n'
+    return (f'<a class="tl-free" href="{esc(href)}">\n'
+            f'                <span><span class="tl-sum">{esc(summary)}</span>{places}</span>\n'
+            f'                <span class="visually-hidden">: {name}, {esc(when)}</span>\n'
             '              </a>')
 
 
@@ -205,13 +210,148 @@ def _day_free(cell: TimelineCell, r, words: Words, href: str) -> str:
     left = ""
     if cell.places_left is not None and cell.places_left < r.capacity:
         left = (f'\n                <span class="tl-left" aria-hidden="true">'
-                f'{escape(fixed["left"] % {"num": cell.places_left})}</span>')
+                f'{esc(fixed["left"] % {"num": cell.places_left})}</span>')
     hidden = fixed["book_from"] % {"name": r.name, "time": cell.proposal.start_local[11:]}
     if cell.places_left is not None:
         hidden += ", " + words.plural("%(num)d place left", "%(num)d places left",
                                       cell.places_left)
-    return (f'<a class="tl-free" href="{escape(href)}" data-cal-free>\n'
+    return (f'<a class="tl-free" href="{esc(href)}" data-cal-free>\n'
             '                <span class="tl-plus" aria-hidden="true">+</span>'
             f'{left}\n'
-            f'                <span class="visually-hidden">{escape(hidden)}</span>\n'
+            f'                <span class="visually-hidden">{esc(hidden)}</span>\n'
             '              </a>')
+
+
+# ---------------------------------------------------------------------------- day and week
+
+def until(end: datetime, start: datetime) -> str:
+    """An end time; the midnight that ends the start's day reads 24:00, not 00:00."""
+    if end.date() > start.date() and end.hour == end.minute == 0:
+        return "24:00"
+    return end.strftime("%H:%M")
+
+
+def booking_kind(b: BookingRecord) -> str:
+    kind = "is-own" if b.is_own else ("is-confirmed" if b.may_see_details else "is-busy")
+    return kind + " is-pending" if b.is_pending else kind
+
+
+def column_items(column, words: Words, *, style_class: Callable[[str], str], book: Callable,
+                 open_: Callable, one_day: bool, capacity: int = 1, detail: bool = False,
+                 tag_own: bool = True) -> Markup:
+    """A day column's bands, bookings and free times as the <li>s of its list.
+
+    *book(proposal)* is the booking form's URL for a free time (or None), *open_(booking)*
+    a booking's page (or None), as the time_grid macro takes them.
+    """
+    fixed = words.fixed
+    out = []
+    for item in column.items():
+        what = item.what
+        if what == "band":
+            place = style_class(f"--top: {item.top}; --len: {item.height}")
+            kind = item.kind
+            if kind == "absent":
+                out.append(f'<li class="cal-item cal-band is-absent {place}" '
+                           'aria-hidden="true"></li>')
+            elif kind == "skipped":
+                text = esc(words.gettext("This hour is skipped: clocks go forward"))
+                out.append(f'<li class="cal-item cal-band is-skipped {place}">\n'
+                           f'                <span class="cal-band-label">{text}</span></li>')
+            else:
+                span = (f'<span class="visually-hidden">{item.start:%H:%M}–'
+                        f'{until(item.end, item.start)}</span>')
+                if kind == "closure":
+                    text = words.gettext("Closed") + (f": {item.note}" if item.note else "")
+                    css = "cal-band-label"
+                else:
+                    text = fixed["closed"]
+                    css = "cal-band-label" if item.height >= 45 else "visually-hidden"
+                out.append(f'<li class="cal-item cal-band is-{kind} {place}">\n'
+                           f'                <span class="{css}">{esc(text)}\n'
+                           f'                  {span}</span></li>')
+        elif what == "block":
+            out.append(_block(item, words, style_class, open_(item.booking), detail, tag_own))
+        else:
+            out.append(_free(item, words, style_class, book(item.proposal), one_day,
+                             capacity))
+    return Markup("\n        ".join(out))
+
+
+def _block(item, words: Words, style_class, href: str | None, detail: bool,
+           tag_own: bool) -> str:
+    fixed = words.fixed
+    b = item.booking
+    said = esc(booking_words(b, fixed))
+    short = " is-short" if item.height < 40 else ""
+    place = style_class(f"--top: {item.top}; --len: {item.height}; --lane: {item.lane}; "
+                        f"--lanes: {item.lanes}")
+    time = f'{item.start:%H:%M}–{item.end:%H:%M}'
+    if item.continues_before:
+        time = '<span class="cal-cont" aria-hidden="true">↑ </span>' + time
+    if item.continues_after:
+        time += '<span class="cal-cont" aria-hidden="true"> ↓</span>'
+    title = ""
+    if b.is_own and tag_own:
+        title += f'<span class="cal-tag">{esc(fixed["yours"])}</span>'
+    if b.is_pending:
+        title += f'<span class="cal-tag is-pending">{esc(fixed["pending"])}</span>'
+    title += said
+    if b.quantity > 1:
+        title += " · " + esc(words.plural("%(num)d place", "%(num)d places", b.quantity))
+    if detail and b.label and b.detail:
+        title += " · " + esc(b.detail)
+    hidden = ""
+    if item.continues_before or item.continues_after:
+        hidden = ", " + fixed["from_to"] % {
+            "start": f"{words.date(item.start.date(), 'MMMEd')} {item.start:%H:%M}",
+            "end": f"{words.date(item.end.date(), 'MMMEd')} {item.end:%H:%M}"}
+    hidden += ", " + status_words(b, fixed)
+    inner = (f'\n  <span class="cal-block-time">{time}</span>\n'
+             f'  <span class="cal-block-title">{title}</span>\n'
+             f'  <span class="visually-hidden">{esc(hidden)}</span>')
+    body = (f'<a class="cal-block-body" href="{esc(href)}">{inner}</a>' if href
+            else f'<div class="cal-block-body">{inner}</div>')
+    return (f'<li class="cal-item cal-block {booking_kind(b)}{short} {place}"\n'
+            f'                title="{item.start:%H:%M}–{until(item.end, item.start)} {said}">\n'
+            f'              {body}\n'
+            '            </li>')
+
+
+def _free(item, words: Words, style_class, href: str | None, one_day: bool,
+          capacity: int) -> str:
+    fixed = words.fixed
+    p = item.proposal
+    slot = " is-slot" if item.is_slot else ""
+    place = style_class(f"--top: {item.top}; --len: {item.height}")
+    label = esc(item.label)
+    if href:
+        hint = f' data-hint="{esc(fixed["book"])}"' if one_day else ""
+        shown = ("" if item.is_slot else "+ ") + label
+        if item.is_slot:
+            shown += " " + esc(fixed["free"].capitalize())
+        places = ""
+        if capacity > 1 and item.places_left is not None and item.places_left < capacity:
+            places = (f'\n                <span class="cal-places" aria-hidden="true">'
+                      f'{esc(fixed["left"] % {"num": item.places_left})}</span>')
+        hidden = fixed["book_span"] % {"start": item.label, "end": p.end_local[11:]}
+        if p.places_left is not None:
+            hidden += ", " + words.plural("%(num)d place left", "%(num)d places left",
+                                          p.places_left)
+        inside = (f'<a href="{esc(href)}" data-cal-free data-start="{esc(p.start_local)}" '
+                  f'data-until="{esc(item.until_local)}"{hint}>\n'
+                  f'                <span class="cal-free-time" aria-hidden="true">{shown}</span>'
+                  f'{places}\n'
+                  f'                <span class="visually-hidden">{esc(hidden)}</span>\n'
+                  '              </a>')
+    else:
+        twice = (words.gettext("This wall-clock time happens twice today; book it with the form.")
+                 if p.ambiguous else "")
+        hidden = fixed["free"] + (", " + fixed["twice"] if p.ambiguous else "")
+        inside = (f'<span class="cal-free-inert" title="{esc(twice)}">\n'
+                  f'                <span class="cal-free-time">{label}</span>\n'
+                  f'                <span class="visually-hidden">{esc(hidden)}</span>\n'
+                  '              </span>')
+    return (f'<li class="cal-item cal-free{slot} {place}">\n'
+            f'              {inside}\n'
+            '            </li>')

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from booking import calendar_cells
 from booking import calendar_grid as grid_model
@@ -239,9 +240,22 @@ def resource_kind_names() -> dict[str, str]:
 
 
 def cell_words() -> calendar_cells.Words:
-    """The words of a grid's cells in the reader's language (calendar_cells writes them)."""
-    return calendar_cells.Words(gettext=_, ngettext=ngettext, date=cal_date,
-                                duration=cal_duration, fixed=calendar_words()["words"])
+    """The words of a grid's cells in the reader's language (calendar_cells writes them),
+    gathered once per request."""
+    if "cal_cell_words" not in g:
+        g.cal_cell_words = calendar_cells.Words(
+            gettext=_, ngettext=ngettext, date=cal_date, duration=cal_duration,
+            fixed=calendar_words()["words"])
+    return g.cal_cell_words
+
+
+@bp.app_template_global("cal_column_items")
+def column_items(column: grid_model.DayColumn, book, open_, one_day: bool, capacity: int = 1,
+                 detail: bool = False, tag_own: bool = True) -> Markup:
+    """A day column's items, for the time_grid macro: one call per column, not per item."""
+    return calendar_cells.column_items(column, cell_words(), style_class=style_class,
+                                       book=book, open_=open_, one_day=one_day,
+                                       capacity=capacity, detail=detail, tag_own=tag_own)
 
 
 def signed_in() -> User:
