@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
-from booking.calendar_grid import (BookingRecord, NotYet, Timeline, TimelineCell, View)
+from booking.calendar_grid import BookingRecord, NotYet, Timeline, TimelineCell, View
 
 NOTICE = "notice"
 
@@ -91,7 +91,7 @@ class Row:
 
 def timeline_rows(line: Timeline, words: Words, *, zone, style_class: Callable[[str], str],
                   resource_url: Callable[[int], str], new_url: Callable, kinds: dict[str, str],
-                  anchor: date, ) -> list[Row]:
+                  anchor: date) -> list[Row]:
     """Each resource's row head and cells, as timeline.html prints them.
 
     *resource_url(id)* is the resource's calendar page without a query; *new_url(id,
