@@ -12,6 +12,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from flask import Flask, Response, g
 from markupsafe import Markup
@@ -86,11 +87,17 @@ def style_class(declarations: str) -> str:
     Replaces style="..." attributes, which a CSP without 'unsafe-inline' refuses: the
     calendar positions each block with computed custom properties (--top, --len, ...).
     """
-    if _UNSAFE_IN_STYLE.search(declarations):
-        raise ValueError(f"not a plain list of declarations: {declarations!r}")
-    name = "s-" + hashlib.blake2s(declarations.encode(), digest_size=6).hexdigest()
+    name = _class_name(declarations)
     g.setdefault("page_styles", {})[name] = declarations
     return name
+
+
+@lru_cache(maxsize=16_384)
+def _class_name(declarations: str) -> str:
+    # A timeline asks for the same few positions hundreds of times per page.
+    if _UNSAFE_IN_STYLE.search(declarations):
+        raise ValueError(f"not a plain list of declarations: {declarations!r}")
+    return "s-" + hashlib.blake2s(declarations.encode(), digest_size=6).hexdigest()
 
 
 def page_styles() -> Markup:

@@ -11,15 +11,19 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from booking import calendar_cells
 from booking import calendar_grid as grid_model
 from booking import limits
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
+from booking.headers import style_class
 from booking.models import ResourceKind, User
 from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
@@ -171,7 +175,12 @@ def timeline():
     here = url_for("calendar.timeline", view=page.view.value, date=page.anchor.isoformat(),
                    **query)
     links = Links(here, [f.resource.id for f in found if can_book(signed_in(), f.resource)])
+    rows = calendar_cells.timeline_rows(
+        line, cell_words(), zone=ZoneInfo(zone), style_class=style_class,
+        resource_url=lambda resource_id: url_for("calendar.resource", resource_id=resource_id),
+        new_url=links.new, kinds=resource_kind_names(), anchor=page.anchor)
     return render_template("calendar/timeline.html", page=page, line=line, links=links,
+                           rows=rows,
                            filters=filters, query=query, number=number, has_more=has_more,
                            whole_day=whole_day,
                            organisations=calendar_service.offering_organisations(signed_in()),
@@ -223,6 +232,30 @@ def parse_filters() -> tuple[calendar_service.TimelineFilters, list[str]]:
 def kind_names() -> dict[str, str]:
     return {ResourceKind.FACILITY.value: _("Facilities"), ResourceKind.STAFF.value: _("Staff"),
             ResourceKind.PRACTICE_BASE.value: _("Practice bases")}
+
+
+def resource_kind_names() -> dict[str, str]:
+    return {ResourceKind.FACILITY.value: _("Facility"), ResourceKind.STAFF.value: _("Staff"),
+            ResourceKind.PRACTICE_BASE.value: _("Practice base")}
+
+
+def cell_words() -> calendar_cells.Words:
+    """The words of a grid's cells in the reader's language (calendar_cells writes them),
+    gathered once per request."""
+    if "cal_cell_words" not in g:
+        g.cal_cell_words = calendar_cells.Words(
+            gettext=_, ngettext=ngettext, date=cal_date, duration=cal_duration,
+            fixed=calendar_words()["words"])
+    return g.cal_cell_words
+
+
+@bp.app_template_global("cal_column_items")
+def column_items(column: grid_model.DayColumn, book, open_, one_day: bool, capacity: int = 1,
+                 detail: bool = False, tag_own: bool = True) -> Markup:
+    """A day column's items, for the time_grid macro: one call per column, not per item."""
+    return calendar_cells.column_items(column, cell_words(), style_class=style_class,
+                                       book=book, open_=open_, one_day=one_day,
+                                       capacity=capacity, detail=detail, tag_own=tag_own)
 
 
 def signed_in() -> User:
