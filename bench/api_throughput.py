@@ -25,7 +25,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +46,8 @@ from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Organisation, Resource, User  # noqa: E402
 from booking.services.api_tokens import create_token  # noqa: E402
 
+import harness  # noqa: E402  (bench/: gunicorn on a free port, as every benchmark here)
+
 HOST = "127.0.0.1"
 SLOT = timedelta(minutes=30)
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -61,7 +62,7 @@ def main() -> None:
     for name in args.databases:
         with _database(name, args.postgres) as url:
             resources, token = _seed(url, args.processes * args.threads)
-            with _gunicorn(url, args.workers) as port:
+            with harness.gunicorn(url, args.workers) as port:
                 runs = _measure_all(port, token, resources, args)
             results.append((name, runs, _verify(url)))
     _report(results, args)
@@ -126,38 +127,6 @@ def _seed(url: str, count: int) -> tuple[list[int], str]:
         ids = [r.id for r in resources]
         db.engine.dispose()
     return ids, secret
-
-
-@contextmanager
-def _gunicorn(url: str, workers: int):
-    """gunicorn serving the app on a free loopback port; yields the port."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers),
-         "--bind", f"{HOST}:{port}", "--log-level", "warning", "booking:create_app()"],
-        cwd=ROOT, env=env)
-    try:
-        _wait_until_up(port)
-        yield port
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def _wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def _measure_all(port: int, token: str, resources: list[int], args) -> dict:
