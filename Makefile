@@ -11,6 +11,8 @@ PORT ?= 5000
 
 .PHONY: run test install install-test ics-check translations bench clean
 
+# Links, feed URLs and iCalendar UIDs name the address the app is served at (README, PUBLIC_URL).
+run: export PUBLIC_URL ?= http://localhost:$(PORT)
 run: $(VENV)/.installed-app
 	$(BIN)/flask --app booking init-db
 	$(BIN)/flask --app booking demo-data
