@@ -31,8 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -41,7 +39,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from booking import create_app, normalise_database_url  # noqa: E402
+from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Organisation, Resource, User  # noqa: E402
 from booking.services.api_tokens import create_token  # noqa: E402
@@ -60,7 +58,7 @@ def main() -> None:
           f"load average before: {os.getloadavg()[0]:.1f}")
     results = []
     for name in args.databases:
-        with _database(name, args.postgres) as url:
+        with harness.database(name, args.postgres) as url:
             resources, token = _seed(url, args.processes * args.threads)
             with harness.gunicorn(url, args.workers) as port:
                 runs = _measure_all(port, token, resources, args)
@@ -85,29 +83,6 @@ def _arguments() -> argparse.Namespace:
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "python"
     return args
-
-
-@contextmanager
-def _database(name: str, postgres: str):
-    """A fresh, empty database URL, removed afterwards."""
-    if name == "sqlite":
-        folder = tempfile.mkdtemp(prefix="booking-bench-")
-        try:
-            yield f"sqlite:///{folder}/bench.sqlite"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    admin_url = sa.make_url(normalise_database_url(postgres))
-    database = f"booking_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
-    try:
-        yield admin_url.set(database=database).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _seed(url: str, count: int) -> tuple[list[int], str]:
