@@ -119,11 +119,12 @@ def content(note: Notification, bookings: list[Booking], *,
         Kind.BOOKED: _("%(actor)s booked %(resource)s."),
         Kind.REMINDER: _("Your booking of %(resource)s starts soon."),
     }
-    if note.action == Action.BOOKING_EXPIRED.value:
+    expired = note.action == Action.BOOKING_EXPIRED.value
+    if expired:  # nobody declined it: the intro says why, in the reader's language
         intros[Kind.REJECTED] = _("Your request for %(resource)s expired: nobody decided on it "
                                   "in the time its owner allows.")
     lines = [intros[note.kind] % names]
-    if note.kind is Kind.REJECTED and note.reason and note.action != Action.BOOKING_EXPIRED.value:
+    if note.kind is Kind.REJECTED and note.reason and not expired:
         lines.append(_("Reason: %(reason)s") % {"reason": note.reason})
     if resource.location:
         lines.append(_("Where: %(location)s") % {"location": resource.location})
