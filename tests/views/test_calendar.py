@@ -222,7 +222,8 @@ def test_every_view_renders_with_previous_and_next(client, auth, lab, people, ma
 
 def test_month_view_links_each_day_and_offers_free_time(client, auth, lab):
     auth.login("teacher@school.org")
-    monday = next_monday()
+    # Five weeks on is always a later month: today's free time would start at "now", not 09:00.
+    monday = next_monday(weeks_ahead=5)
     page = page_of(client.get(f"/resources/{lab}/calendar?view=month&date={monday}"))
     assert "cal-month" in page.html
     offered = booking_links(page)
