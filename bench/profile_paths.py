@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--callers", help="also print who calls the functions matching this")
     args = parser.parse_args()
     with harness.database(args.database) as url:
         world = _seed(url, args.bookings)
@@ -69,7 +70,10 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"{args.requests} requests: {elapsed / args.requests * 1000:.2f} ms each "
               "(under the profiler)")
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
         with app.app_context():
             db.engine.dispose()
 

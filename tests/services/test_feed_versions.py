@@ -132,3 +132,35 @@ def test_time_alone_moves_bookings_through_the_window(app, setup, make_booking, 
         assert not any("FROM booking" in s for s in seen)
         after = moment + timedelta(seconds=1)
         assert _state(setup, now=after).fingerprint != first.fingerprint
+
+
+def test_a_poll_on_postgresql_runs_outside_a_transaction_block(app, client, make_org,
+                                                              make_user, make_resource,
+                                                              make_booking):
+    """One round trip per 304 on PostgreSQL: no BEGIN before a SELECT, no ROLLBACK after."""
+    school = make_org("School")
+    teacher = make_user("teacher@school.org", school)
+    lab = make_resource(school, name="Lab")
+    soon = utcnow() + timedelta(days=2)
+    make_booking(lab, teacher, soon, soon + timedelta(hours=1))
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps its read transaction (one snapshot; its BEGIN is local)")
+        _feed, token = service.create_feed(db.session.get(User, teacher), "me")
+    url = f"/feeds/{token}.ics"
+    first = client.get(url)
+    client.get(url, headers={"If-None-Match": first.headers["ETag"]})  # stores the key
+    modes: list[bool] = []
+
+    def record(_conn, cursor, *_args) -> None:
+        modes.append(cursor.connection.autocommit)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert again.status_code == 304
+    # A person's feed reads its resources' versions too: two statements, both outside.
+    assert modes and all(modes), modes
