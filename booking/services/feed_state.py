@@ -103,8 +103,11 @@ def _version_key(feed: CalendarFeed, params: dict | None, head: tuple) -> str:
     return digest.hexdigest()
 
 
+# Besides bookings and renames, whose bookings a person's or organisation's feed shows moves
+# with the resource's person (a mentor's time) and owner.
 _VERSIONS = (sa.select(Resource.id, sa.func.coalesce(resource_feed_version.c.version, 0),
-                       Resource.calendar_changed_at)
+                       Resource.calendar_changed_at, Resource.person_id,
+                       Resource.organisation_id)
              .outerjoin(resource_feed_version,
                         resource_feed_version.c.resource_id == Resource.id)
              .order_by(Resource.id))

@@ -164,3 +164,28 @@ def test_a_poll_on_postgresql_runs_outside_a_transaction_block(app, client, make
     assert again.status_code == 304
     # A person's feed reads its resources' versions too: two statements, both outside.
     assert modes and all(modes), modes
+
+
+def test_naming_a_person_on_a_resource_brings_its_bookings_into_their_feed(app, client,
+                                                                            make_org, make_user,
+                                                                            make_resource,
+                                                                            make_booking):
+    """A mentor's own feed shows what was booked of their time: naming them on a resource is
+    a change of that feed although no booking changed."""
+    studio, school = make_org("Studio", "enterprise"), make_org("School")
+    mentor = make_user("mentor@studio.org", studio)
+    teacher = make_user("teacher@school.org", school)
+    desk = make_resource(studio, name="Mentor desk")
+    soon = utcnow() + timedelta(days=2)
+    make_booking(desk, teacher, soon, soon + timedelta(hours=1))
+    with app.app_context():
+        _feed, token = service.create_feed(db.session.get(User, mentor), "me")
+    url = f"/feeds/{token}.ics"
+    first = client.get(url)
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    with app.app_context():
+        db.session.get(Resource, desk).person_id = mentor
+        db.session.commit()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert b"Mentor desk" in again.data and b"Mentor desk" not in first.data
