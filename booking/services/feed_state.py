@@ -21,15 +21,18 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from booking.extensions import db
 from booking.ical import OUTPUT_VERSION
-from booking.models import Booking, BookingStatus, CalendarFeed, FeedScope, Resource
+from booking.models import (Booking, BookingStatus, CalendarFeed, FeedScope, Organisation,
+                            Resource, User)
 from booking.models.feed_versions import resource_feed_version
+from booking.models.resource import resource_allowed_organisation
 from booking.services.feeds import (WINDOW_AHEAD, WINDOW_BACK, feed_name, feed_params,
-                                    feed_zone, in_feed)
+                                    feed_zone, in_feed, read_without_begin, token_hash)
 
 _SECOND = timedelta(seconds=1)
 # What the fingerprint reads of each booking: every edit raises updated_at (the model's
@@ -48,27 +51,66 @@ class FeedState:
     last_modified: datetime  # UTC, whole seconds
 
 
-def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = ()) -> FeedState:
+@dataclass(frozen=True)
+class Poll:
+    """A feed as a conditional request first reads it: one Core statement, no ORM objects."""
+
+    feed_id: int
+    scope: FeedScope
+    locale: str | None  # the subscriber's language
+    stored: tuple  # version_key, content_fingerprint, content_changed_at, valid_until
+    inputs: tuple  # every other column of the feed and of the rows its head is made of
+
+
+def poll(token: str) -> Poll | None:
+    """The feed with this token as a poll reads it; None for a token that names no feed.
+
+    Whether the feed still works (revoked, person or organisation suspended) is not judged
+    here: those columns are inputs of the version key, so any change of them sends the
+    request on to the full path (services.feeds.find_feed), which judges it.
+    """
+    if (wanted := token_hash(token)) is None:
+        return None
+    read_without_begin()
+    row = db.session.execute(_poll_statement("token_hash"), {"key": wanted}).first()
+    return None if row is None else _as_poll(row)
+
+
+def stored_state(polled: Poll, *, now: datetime, context: tuple = ()) -> FeedState | None:
+    """The validators stored with the feed, if nothing they were computed from has changed.
+
+    This is the whole of a 304 on the fast path: the poll's statement (and, for a person's
+    or an organisation's feed, the resources' versions), a hash, no booking read.
+    """
+    return _still_holds(*polled.stored, version_key(polled, context), now)
+
+
+def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = (),
+               polled: Poll | None = None) -> FeedState:
     """The feed's fingerprint and Last-Modified, and a write only after a change.
 
-    *context* is what the caller adds to the content (language, public address).
+    *context* is what the caller adds to the content (language, public address); *polled*
+    is the feed's poll, read before *feed* (read here when not given).
 
-    Fast path (issue 16): the feed row remembers a *version key* — a hash of everything the
-    fingerprint depends on besides the bookings' rows (the head below) and the versions of
-    the resources whose bookings it shows, which a database trigger moves with every booking
-    change (models.feed_versions) — and until when the moving window cannot change what it
-    shows. With the same key before that moment the stored fingerprint still holds, and no
-    booking is read. Otherwise the fingerprint is computed from the rows as before.
+    Fast path (issue 16): the feed row remembers a *version key* — a hash of every column of
+    the rows the content's head is made of (the feed, its person and their organisation, its
+    resource and owner; poll()) and of the versions of the resources whose bookings it shows,
+    which a database trigger moves with every booking change (models.feed_versions) — and
+    until when the moving window cannot change what it shows. With the same key before that
+    moment the stored fingerprint still holds, and no booking is read. Otherwise the
+    fingerprint is computed from the rows as before.
     """
+    polled = polled or _as_poll(db.session.execute(_poll_statement("id"),
+                                                   {"key": feed.id}).one())
+    key = version_key(polled, context)
+    stored = (feed.version_key, feed.content_fingerprint, feed.content_changed_at,
+              feed.valid_until)
+    if (state := _still_holds(*stored, key, now)) is not None:
+        return state
     params = feed_params(feed, now)
     head = _head(feed, params, context)
-    key = _version_key(feed, params, head)
-    if (key == feed.version_key and feed.content_fingerprint is not None
-            and feed.content_changed_at is not None
-            and (params is None or (feed.valid_until is not None and now < feed.valid_until))):
-        return FeedState(feed.content_fingerprint, feed.content_changed_at)
-    # The versions were read before the rows: the rows are at least as new as the key says,
-    # so a key stored with this fingerprint can only be older than the data, never newer.
+    # The key was read before the rows: the rows are at least as new as the key says, so a
+    # key stored with this fingerprint can only be older than the data, never newer.
     fingerprint = _fingerprint(feed, params, head)
     valid_until = _valid_until(feed, params, now)
     if fingerprint == feed.content_fingerprint and feed.content_changed_at is not None:
@@ -86,20 +128,77 @@ def _head(feed: CalendarFeed, params: dict | None, context: tuple) -> tuple:
             user.organisation_id, user.is_platform_admin, params is not None, own, *context)
 
 
-def _version_key(feed: CalendarFeed, params: dict | None, head: tuple) -> str:
-    """The head and the versions of the resources whose bookings the feed may show.
+def _still_holds(version_key_stored: str | None, fingerprint: str | None,
+                 changed_at: datetime | None, valid_until: datetime | None, key: str,
+                 now: datetime) -> FeedState | None:
+    if (key == version_key_stored and fingerprint is not None and changed_at is not None
+            and valid_until is not None and now < valid_until):
+        return FeedState(fingerprint, changed_at)
+    return None
 
-    A resource's feed: its own version (read with the feed). A person's or an organisation's:
-    every resource's version and rename time, one short query (no booking is read).
+
+def version_key(polled: Poll, context: tuple) -> str:
+    """Everything the content's head is made of, and the versions of the bookings it shows.
+
+    Whole rows rather than the head itself: a superset, so whatever the head comes to depend
+    on in those rows is in it, and computing it needs no ORM objects and no permission logic.
+    The translations are in it too (the calendar's name is translated). A resource's feed:
+    its resource's version is in the poll. A person's or an organisation's: every resource's
+    version, rename time, person and owner, one short query (no booking is read).
     """
-    digest = hashlib.sha256(repr(head).encode())
-    if params is None:
-        return digest.hexdigest()
-    if feed.scope is FeedScope.RESOURCE:
-        digest.update(b"|%d" % (feed.resource.feed_version or 0))
-    else:
+    digest = hashlib.sha256(repr((OUTPUT_VERSION, _translations(), polled.inputs,
+                                  context)).encode())
+    if polled.scope is not FeedScope.RESOURCE:
         for row in db.session.execute(_VERSIONS):
             digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+_STATE_COLUMNS = ("version_key", "content_fingerprint", "content_changed_at", "valid_until")
+
+
+@cache
+def _poll_statement(by: str) -> sa.Select:
+    """The feed found by its token hash or id, its stored state first, then every column of
+    the feed, its person, their organisation, its resource and the resource's owner (the rows
+    services.feeds.find_feed loads), the resource's version and whether it is shared with the
+    person's organisation by name. Built once per process for each *by*."""
+    feed, person, resource = (CalendarFeed.__table__, User.__table__, Resource.__table__)
+    member = Organisation.__table__.alias("member")
+    owner = Organisation.__table__.alias("owner")
+    allowed = resource_allowed_organisation
+    named = (sa.exists().where(allowed.c.resource_id == resource.c.id,
+                               allowed.c.organisation_id == person.c.organisation_id)
+             .label("shared_by_name"))
+    version = sa.func.coalesce(resource_feed_version.c.version, 0).label("feed_version")
+    rest = [c for c in feed.c if c.key not in _STATE_COLUMNS]
+    joined = (feed.join(person, person.c.id == feed.c.user_id)
+              .join(member, member.c.id == person.c.organisation_id)
+              .outerjoin(resource, resource.c.id == feed.c.resource_id)
+              .outerjoin(owner, owner.c.id == resource.c.organisation_id)
+              .outerjoin(resource_feed_version,
+                         resource_feed_version.c.resource_id == resource.c.id))
+    return (sa.select(feed.c.id, feed.c.scope, person.c.locale,
+                      *(feed.c[name] for name in _STATE_COLUMNS),
+                      *rest, *person.c, *member.c, *resource.c, *owner.c, version, named)
+            .select_from(joined).where(feed.c[by] == sa.bindparam("key")))
+
+
+_FIRST_INPUT = 3 + len(_STATE_COLUMNS)
+
+
+def _as_poll(row: sa.Row) -> Poll:
+    return Poll(row[0], FeedScope(row[1]), row[2], tuple(row[3:_FIRST_INPUT]),
+                tuple(row[_FIRST_INPUT:]))
+
+
+@cache
+def _translations() -> str:
+    """The compiled catalogues this process serves: a new translation is a new calendar name."""
+    folder = Path(__file__).resolve().parent.parent / "translations"
+    digest = hashlib.sha256()
+    for catalogue in sorted(folder.glob("*/LC_MESSAGES/*.mo")):
+        digest.update(catalogue.read_bytes())
     return digest.hexdigest()
 
 

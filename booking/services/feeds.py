@@ -95,12 +95,18 @@ def revoke_all_feeds(user: User) -> None:
         revoked_at=utcnow()))
 
 
-def find_feed(token: str) -> CalendarFeed | None:
-    """The working feed with this token, or None for anything unknown, revoked or malformed."""
+def token_hash(token: str) -> str | None:
+    """What a feed URL's token is stored as; None for anything that cannot be a token."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    wanted = hash_secret(token)
-    _read_without_begin()
+    return hash_secret(token)
+
+
+def find_feed(token: str) -> CalendarFeed | None:
+    """The working feed with this token, or None for anything unknown, revoked or malformed."""
+    if (wanted := token_hash(token)) is None:
+        return None
+    read_without_begin()
     feed = db.session.scalar(_feed_statement(), {"token_hash": wanted})
     # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
@@ -110,7 +116,7 @@ def find_feed(token: str) -> CalendarFeed | None:
     return feed
 
 
-def _read_without_begin() -> None:
+def read_without_begin() -> None:
     """On PostgreSQL, run the poll's statements outside a transaction block (autocommit).
 
     Almost every poll is answered 304 after one statement; inside a transaction that is three

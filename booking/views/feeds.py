@@ -26,7 +26,7 @@ from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
 from booking.services import resources as resource_service
-from booking.services.feed_state import feed_state
+from booking.services.feed_state import feed_state, poll, stored_state
 from booking.views.helpers import show_field_errors
 
 bp = Blueprint("feeds", __name__)
@@ -52,16 +52,24 @@ class ImportForm(FlaskForm):
 @bare
 def feed(token: str):
     """A subscription feed for calendar programs: no login, the secret token is the key."""
+    polled = poll(token)
+    if polled is None:
+        return _feed_not_found()
+    now, coding, cache = utcnow(), _content_coding(), _feed_cache()
+    # The subscriber's language, never the fetching program's Accept-Language or session.
+    locale = polled.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    host = links.uid_domain()
+    context = (host, links.public_address(), locale)
+    # Most polls end here: nothing the feed was computed from changed, one statement.
+    if (state := stored_state(polled, now=now, context=context)) is not None:
+        etag = cache.etag(state.fingerprint)
+        if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
+            return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
     found = service.find_feed(token)
     if found is None:
         return _feed_not_found()
-    now, coding = utcnow(), _content_coding()
-    locale = found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    host = links.uid_domain()
-    # The subscriber's language, never the fetching program's Accept-Language or session.
     with force_locale(locale):
-        state = feed_state(found, now=now, context=(host, links.public_address(), locale))
-        cache = _feed_cache()
+        state = feed_state(found, now=now, context=context, polled=polled)
         etag = cache.etag(state.fingerprint)
         if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
             return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)

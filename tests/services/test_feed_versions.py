@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from booking.db_types import utcnow
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, CalendarFeed, Resource, User
+from booking.models import Booking, BookingStatus, CalendarFeed, Organisation, Resource, User
 from booking.services import feeds as service
 from booking.services.feed_state import feed_state
 from booking.services.feeds import CANCELLED_GRACE, WINDOW_AHEAD, WINDOW_BACK
@@ -189,3 +189,62 @@ def test_naming_a_person_on_a_resource_brings_its_bookings_into_their_feed(app, 
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert b"Mentor desk" in again.data and b"Mentor desk" not in first.data
+
+
+def _suspend_person(app, world) -> None:
+    with app.app_context():
+        db.session.get(User, world["teacher"]).is_active_account = False
+        db.session.commit()
+
+
+def _suspend_organisation(app, world) -> None:
+    with app.app_context():
+        db.session.get(Organisation, world["school"]).is_active = False
+        db.session.commit()
+
+
+def _revoke(app, world) -> None:
+    with app.app_context():
+        feed = db.session.scalar(sa.select(CalendarFeed))
+        service.revoke_feed(db.session.get(User, world["teacher"]), feed.id)
+
+
+@pytest.mark.parametrize("stop", [_revoke, _suspend_person, _suspend_organisation])
+def test_a_feed_that_stops_working_is_gone_for_a_poll_that_had_its_304(app, client, make_org,
+                                                                       make_user,
+                                                                       make_resource,
+                                                                       make_booking, stop):
+    """The poll's one statement judges nothing itself: what makes a feed stop working is in
+    its version key, so the next poll takes the full path, which answers 404."""
+    school = make_org("School")
+    world = {"school": school, "teacher": make_user("teacher@school.org", school)}
+    lab = make_resource(school, name="Lab")
+    soon = utcnow() + timedelta(days=2)
+    make_booking(lab, world["teacher"], soon, soon + timedelta(hours=1))
+    with app.app_context():
+        _feed, token = service.create_feed(db.session.get(User, world["teacher"]), "me")
+    url = f"/feeds/{token}.ics"
+    tag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    stop(app, world)
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 404
+
+
+def test_an_unchanged_resource_feed_is_answered_by_one_statement(app, client, make_org,
+                                                                 make_user, make_resource,
+                                                                 make_booking):
+    school = make_org("School")
+    teacher = make_user("teacher@school.org", school)
+    lab = make_resource(school, name="Lab")
+    soon = utcnow() + timedelta(days=2)
+    make_booking(lab, teacher, soon, soon + timedelta(hours=1))
+    with app.app_context():
+        _feed, token = service.create_feed(db.session.get(User, teacher), "resource", lab)
+    url = f"/feeds/{token}.ics"
+    tag = client.get(url).headers["ETag"]
+    client.get(url, headers={"If-None-Match": tag})
+    with app.app_context(), statements() as seen:
+        assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    queries = [s for s in seen if not s.lstrip().upper().startswith("BEGIN")]
+    assert len(queries) == 1 and "FROM booking" not in queries[0], seen
