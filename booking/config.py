@@ -41,6 +41,11 @@ API_TOKEN_DAYS = 30
 
 ITEMS_PER_PAGE = 50
 
+# How many computed calendar grids (a timeline's table, a resource's day, week or month) each
+# worker process keeps for reuse while nothing they show changed (services/calendar_cache.py).
+# 0 turns the cache off: every page is computed from the database.
+CALENDAR_CACHE_SIZE = 128
+
 # Where rate-limit counters live. memory:// counts in each worker process on its own, so
 # with several workers or servers use Redis, e.g. redis://127.0.0.1:6379/0 (README).
 RATELIMIT_STORAGE_URI = "memory://"
