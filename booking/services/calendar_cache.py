@@ -85,8 +85,9 @@ def page_cache() -> PageCache | None:
     if not size:
         return None
     cache = current_app.extensions.get(_EXTENSION)
-    if cache is None or cache.size != size:
+    if cache is None:
         cache = current_app.extensions[_EXTENSION] = PageCache(size)
+    cache.size = size  # a changed setting applies from the next entry on
     return cache
 
 
