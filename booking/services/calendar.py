@@ -46,11 +46,16 @@ class TimelineFilters:
 
 
 def load_resource(user: User, resource_id: int) -> Resource:
-    """A resource with its rules loaded, if the person may find it (else 404)."""
+    """A resource with its owner and its booking version, if the person may find it (else 404).
+
+    Its windows, closures and allowed organisations load when asked for: a calendar page
+    reused from the cache (services.calendar_cache) needs none of them, and an open resource
+    is found without its list of organisations.
+    """
     if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
         raise NotFound(_l("No such resource."))
     stmt = (sa.select(Resource).where(Resource.id == resource_id)
-            .options(*_resource_loads(), undefer(Resource.feed_version)))
+            .options(joinedload(Resource.organisation), undefer(Resource.feed_version)))
     resource = db.session.scalars(stmt).first()
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
@@ -118,11 +123,6 @@ def person_bookings(user: User, span: Interval) -> list[BookingRecord]:
             .order_by(Booking.start_at))
     return [_record(user, booking, label=booking.resource.name, detail=booking.title, mine=True)
             for booking in db.session.scalars(stmt)]
-
-
-def _resource_loads() -> tuple:
-    return (selectinload(Resource.windows), selectinload(Resource.closures),
-            joinedload(Resource.organisation), selectinload(Resource.allowed_organisations))
 
 
 def _with_bookings(user: User, resources: Sequence[Resource],

@@ -140,33 +140,34 @@ def resource(resource_id: int):
     here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
                    date=page.anchor.isoformat())
     links = Links(here, [item.id] if can_book(person, item) else [])
-    rules = item.rules()
 
-    def grid_html() -> Markup:
+    def grid() -> tuple[Markup, list[grid_model.NotYet]]:
+        """The grid's HTML, and the edges of what can be booked now for the note above it."""
         data = calendar_service.resource_bookings(person, item, page.span)
         if page.view is View.MONTH:
-            grid = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
-                                         bookings=data.records, rules=data.rules,
-                                         occupying=data.occupying, now=now)
+            model = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
+                                          bookings=data.records, rules=data.rules,
+                                          occupying=data.occupying, now=now)
         else:
-            grid = grid_model.time_grid(page.days, page.zone, bookings=data.records,
-                                        rules=data.rules, occupying=data.occupying, now=now)
+            model = grid_model.time_grid(page.days, page.zone, bookings=data.records,
+                                         rules=data.rules, occupying=data.occupying, now=now)
         can_manage = can_manage_resource(person, item)
-        return Markup(render_template(
-            "calendar/_resource_grid.html", resource=item, page=page, grid=grid,
+        html = Markup(render_template(
+            "calendar/_resource_grid.html", resource=item, page=page, grid=model,
             day_url=lambda day: url_for("calendar.resource", resource_id=resource_id,
                                         view="day", date=day.isoformat()),
             book=lambda proposal: links.new(item.id, proposal),
             open=lambda b: links.detail(b.id) if b.is_own or can_manage else None))
+        return html, grid_model.window_limits(data.rules, page.span, now)
 
     key = lambda: ("resource", item.id, item.updated_at, item.feed_version,  # noqa: E731
                    page.view, page.anchor, now, *_reader_key(person, page.zone),
                    calendar_cache.organisations_key())
+    grid_html, limits = _computed(key, grid)
     return render_template(
-        "calendar/resource.html", resource=item, page=page, links=links,
-        grid_html=_computed(key, grid_html),
+        "calendar/resource.html", resource=item, page=page, links=links, grid_html=grid_html,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
-        limits=grid_model.window_limits(rules, page.span, now))
+        limits=limits)
 
 
 @bp.get("/calendar")
