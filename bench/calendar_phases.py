@@ -7,6 +7,10 @@ less than wall time. Seeds as bench/read_paths.py does.
     .venv/bin/python bench/calendar_phases.py                 # SQLite
     .venv/bin/python bench/calendar_phases.py --no-gc         # the same without the collector
     .venv/bin/python bench/calendar_phases.py --database postgresql
+    .venv/bin/python bench/calendar_phases.py --page-cache    # repeated pages from the cache
+
+Without --page-cache every page is computed from the database (CALENDAR_CACHE_SIZE=0), which
+is what the phases are about; with it, each page after the first is reused.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--bookings", type=int, default=20_000)
     parser.add_argument("--no-gc", action="store_true")
+    parser.add_argument("--page-cache", action="store_true")
     args = parser.parse_args()
     _time(view.calendar_service, "timeline", "read")
     _time(view.calendar_service, "resource_bookings", "read")
@@ -61,7 +66,8 @@ def main() -> None:
         gc.disable()
     with harness.database(args.database) as url:
         world = _seed(url, args.bookings)
-        app = harness.app_for(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+        app = harness.app_for(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+                              CALENDAR_CACHE_SIZE=128 if args.page_cache else 0)
         client = app.test_client()
         client.post("/login", data={"email": "viewer@bench.org", "password": PASSWORD})
         for path, count in (("timeline", 20), ("week", 60)):

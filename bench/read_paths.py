@@ -16,6 +16,7 @@ a before_cursor_execute listener) for each path.
     .venv/bin/python bench/read_paths.py                       # SQLite and PostgreSQL
     .venv/bin/python bench/read_paths.py --databases sqlite --seconds 5
     .venv/bin/python bench/read_paths.py --json /tmp/figures.json
+    .venv/bin/python bench/read_paths.py --only timeline,week --no-page-cache   # cold pages
 
 Needs wrk (`apt-get install wrk`). See bench/speed.md for figures.
 """
@@ -75,14 +76,16 @@ def main() -> None:
     args = _arguments()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn "
           f"{args.workers} {args.worker_class} workers x {args.threads} threads; wrk 2 threads "
-          f"x 8 connections, {args.seconds:g} s each")
+          f"x 8 connections, {args.seconds:g} s each; calendar page cache "
+          f"{'off' if args.no_page_cache else 'on'}")
     results = {}
     for kind in args.databases:
         with harness.database(kind) as url:
             world = _seed(url, args.bookings)
-            statements = _count_statements(url, world)
+            statements = _count_statements(url, world, page_cache=not args.no_page_cache)
+            env = {"CALENDAR_CACHE_SIZE": "0"} if args.no_page_cache else None
             with harness.gunicorn(url, args.workers, worker_class=args.worker_class,
-                                  threads=args.threads) as port:
+                                  threads=args.threads, env=env) as port:
                 cookie = _sign_in(port)
                 results[kind] = _measure(port, cookie, world, args)
             results[kind]["statements"] = statements
@@ -103,6 +106,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--sequential", type=int, default=200)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="paths to run: booking,feed_304,timeline,week")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="compute every calendar page from the database (CALENDAR_CACHE_SIZE=0): "
+                             "wrk asks the same page again and again, which the cache answers")
     parser.add_argument("--json")
     return parser.parse_args()
 
@@ -220,9 +226,11 @@ def _sequential(port: int, world: dict, count: int) -> dict:
     return {"booking_ms": harness.median_ms(booking), "health_ms": harness.median_ms(health)}
 
 
-def _count_statements(url: str, world: dict) -> dict:
-    """SQL statements per request of each path, in-process (the test client)."""
-    app = harness.app_for(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+def _count_statements(url: str, world: dict, *, page_cache: bool = True) -> dict:
+    """SQL statements per request of each path, in-process (the test client); the second
+    request of each, so a calendar page comes from the page cache unless it is off."""
+    app = harness.app_for(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+                          **({} if page_cache else {"CALENDAR_CACHE_SIZE": 0}))
     counted = {"n": 0}
     with app.app_context():
         engine = db.engine

@@ -1,5 +1,7 @@
 """Default settings; instance/config.py and the environment override them."""
 
+import os
+
 SQLALCHEMY_DATABASE_URI = "sqlite:///booking.sqlite"
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
@@ -40,6 +42,12 @@ PASSWORD_HASH_METHOD = "scrypt"
 API_TOKEN_DAYS = 30
 
 ITEMS_PER_PAGE = 50
+
+# How many computed calendar grids (a timeline's table, a resource's day, week or month) each
+# worker process keeps for reuse while nothing they show changed (services/calendar_cache.py).
+# 0 turns the cache off: every page is computed from the database. The environment variable
+# of the same name overrides it (bench/read_paths.py --no-page-cache).
+CALENDAR_CACHE_SIZE = int(os.environ.get("CALENDAR_CACHE_SIZE", "128"))
 
 # Where rate-limit counters live. memory:// counts in each worker process on its own, so
 # with several workers or servers use Redis, e.g. redis://127.0.0.1:6379/0 (README).

@@ -29,8 +29,13 @@ class Interval:
     end: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _utc(self.start, "start"))
-        object.__setattr__(self, "end", _utc(self.end, "end"))
+        # Most ends are already UTC datetimes (from the database, or from other intervals):
+        # those are kept as they are, which is what converting them would give.
+        start, end = self.start, self.end
+        if start.__class__ is not datetime or start.tzinfo is not timezone.utc:
+            object.__setattr__(self, "start", _utc(start, "start"))
+        if end.__class__ is not datetime or end.tzinfo is not timezone.utc:
+            object.__setattr__(self, "end", _utc(end, "end"))
         if not self.start < self.end:
             raise ValueError(f"an interval must end after it starts: {self.start} -> {self.end}")
 

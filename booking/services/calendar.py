@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from booking.calendar_grid import BookingRecord, lookahead
 from booking.exceptions import NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID
 from booking.models import OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind, User
-from booking.permissions import can_find, can_see_details, findable, offered, own_bookings
+from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
 from booking.scheduling import BookingRules, Interval, Occupancy
 from booking.services.resources import matching
 
@@ -35,6 +35,7 @@ class ResourceBookings:
     rules: BookingRules
     records: list[BookingRecord]  # the bookings whose own period touches the span
     occupying: list[Occupancy]  # what takes the resource around the span, buffers included
+    bookable: bool | None = None  # may the person book it (the timeline reads it in SQL)
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,16 @@ class TimelineFilters:
 
 
 def load_resource(user: User, resource_id: int) -> Resource:
-    """A resource with its rules loaded, if the person may find it (else 404)."""
+    """A resource with its owner and its booking version, if the person may find it (else 404).
+
+    Its windows, closures and allowed organisations load when asked for: a calendar page
+    reused from the cache (services.calendar_cache) needs none of them, and an open resource
+    is found without its list of organisations.
+    """
     if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
         raise NotFound(_l("No such resource."))
-    stmt = sa.select(Resource).where(Resource.id == resource_id).options(*_resource_loads())
+    stmt = (sa.select(Resource).where(Resource.id == resource_id)
+            .options(joinedload(Resource.organisation), undefer(Resource.feed_version)))
     resource = db.session.scalars(stmt).first()
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
@@ -63,11 +70,23 @@ def resource_bookings(user: User, resource: Resource, span: Interval) -> Resourc
 def timeline(user: User, span: Interval, filters: TimelineFilters, *, page: int = 1,
              per_page: int = 50) -> tuple[list[ResourceBookings], bool]:
     """The resources the person can book, filtered, with their bookings; and whether more follow."""
-    stmt = (visible_resources(user, filters).options(*_resource_loads())
-            .order_by(Resource.name, Resource.id)
+    # Whether each may be booked comes with it (permissions.bookable, the SQL twin of
+    # can_book): no reading of every resource's allowed organisations.
+    stmt = (timeline_page(user, filters, page=page, per_page=per_page)
+            .add_columns(bookable(user).label("bookable"))
+            .options(selectinload(Resource.windows), selectinload(Resource.closures),
+                     joinedload(Resource.organisation)))
+    found = list(db.session.execute(stmt).unique())
+    shown = found[:per_page]
+    with_bookings = _with_bookings(user, [resource for resource, _ in shown], span)
+    return ([replace(item, bookable=bool(may_book))
+             for item, (_, may_book) in zip(with_bookings, shown)], len(found) > per_page)
+
+
+def timeline_page(user: User, filters: TimelineFilters, *, page: int, per_page: int) -> sa.Select:
+    """The timeline's page of resources, and one more to tell whether more follow."""
+    return (visible_resources(user, filters).order_by(Resource.name, Resource.id)
             .limit(per_page + 1).offset((max(page, 1) - 1) * per_page))
-    resources = list(db.session.scalars(stmt).unique())
-    return _with_bookings(user, resources[:per_page], span), len(resources) > per_page
 
 
 def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
@@ -104,11 +123,6 @@ def person_bookings(user: User, span: Interval) -> list[BookingRecord]:
             .order_by(Booking.start_at))
     return [_record(user, booking, label=booking.resource.name, detail=booking.title, mine=True)
             for booking in db.session.scalars(stmt)]
-
-
-def _resource_loads() -> tuple:
-    return (selectinload(Resource.windows), selectinload(Resource.closures),
-            joinedload(Resource.organisation), selectinload(Resource.allowed_organisations))
 
 
 def _with_bookings(user: User, resources: Sequence[Resource],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -28,11 +29,13 @@ from booking.models import ResourceKind, User
 from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import calendar as calendar_service
+from booking.services import calendar_cache
 from booking.timezones import is_valid_timezone
 
 bp = Blueprint("calendar", __name__)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+T = TypeVar("T")
 MAX_PAGE = 10_000  # an OFFSET the databases accept, far beyond any real catalogue
 
 
@@ -133,59 +136,140 @@ def resource(resource_id: int):
     person = signed_in()
     item = calendar_service.load_resource(person, resource_id)
     page = parse_page(item.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
-    data = calendar_service.resource_bookings(person, item, page.span)
-    now = utcnow()
-    if page.view is View.MONTH:
-        grid = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
-                                     bookings=data.records, rules=data.rules,
-                                     occupying=data.occupying, now=now)
-    else:
-        grid = grid_model.time_grid(page.days, page.zone, bookings=data.records,
-                                    rules=data.rules, occupying=data.occupying, now=now)
+    now = this_minute()
     here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
                    date=page.anchor.isoformat())
     links = Links(here, [item.id] if can_book(person, item) else [])
-    can_manage = can_manage_resource(person, item)
+
+    def grid() -> tuple[Markup, list[grid_model.NotYet]]:
+        """The grid's HTML, and the edges of what can be booked now for the note above it."""
+        data = calendar_service.resource_bookings(person, item, page.span)
+        if page.view is View.MONTH:
+            model = grid_model.month_grid(page.anchor.year, page.anchor.month, page.zone,
+                                          bookings=data.records, rules=data.rules,
+                                          occupying=data.occupying, now=now)
+        else:
+            model = grid_model.time_grid(page.days, page.zone, bookings=data.records,
+                                         rules=data.rules, occupying=data.occupying, now=now)
+        can_manage = can_manage_resource(person, item)
+        html = Markup(render_template(
+            "calendar/_resource_grid.html", resource=item, page=page, grid=model,
+            day_url=lambda day: url_for("calendar.resource", resource_id=resource_id,
+                                        view="day", date=day.isoformat()),
+            book=lambda proposal: links.new(item.id, proposal),
+            open=lambda b: links.detail(b.id) if b.is_own or can_manage else None))
+        return html, grid_model.window_limits(data.rules, page.span, now)
+
+    key = lambda: ("resource", item.id, item.updated_at, item.feed_version,  # noqa: E731
+                   page.view, page.anchor, now, *_reader_key(person, page.zone),
+                   calendar_cache.organisations_key())
+    grid_html, limits = _computed(key, grid)
     return render_template(
-        "calendar/resource.html", resource=item, page=page, grid=grid, links=links,
+        "calendar/resource.html", resource=item, page=page, links=links, grid_html=grid_html,
         refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
-        limits=grid_model.window_limits(data.rules, page.span, now),
-        day_url=lambda day: url_for("calendar.resource", resource_id=resource_id, view="day",
-                                    date=day.isoformat()),
-        book=lambda proposal: links.new(item.id, proposal),
-        open=lambda b: links.detail(b.id) if b.is_own or can_manage else None)
+        limits=limits)
 
 
 @bp.get("/calendar")
 @login_required
 def timeline():
     """Many resources side by side for a day or a week: find any free one at a glance."""
+    person = signed_in()
     zone = person_zone()
     page = parse_page(zone, (View.DAY, View.WEEK), View.DAY)
     filters, problems = parse_filters()
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    found, has_more = calendar_service.timeline(signed_in(), page.span, filters, page=number,
-                                                per_page=current_app.config["ITEMS_PER_PAGE"])
-    rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules, f.records,
-                                        f.occupying, info=f.resource) for f in found]
+    per_page = current_app.config["ITEMS_PER_PAGE"]
     whole_day = request.args.get("hours") == "all"
-    line = grid_model.timeline(rows, page.view, page.anchor, zone, now=utcnow(),
-                               hours=(0, 24) if whole_day else None)
     query = {k: v for k, v in request.args.items() if k in ("kind", "organisation", "q") and v}
-    here = url_for("calendar.timeline", view=page.view.value, date=page.anchor.isoformat(),
-                   **query)
-    links = Links(here, [f.resource.id for f in found if can_book(signed_in(), f.resource)])
-    rows = calendar_cells.timeline_rows(
-        line, cell_words(), zone=ZoneInfo(zone), style_class=style_class,
-        resource_url=lambda resource_id: url_for("calendar.resource", resource_id=resource_id),
-        new_url=links.new, kinds=resource_kind_names(), anchor=page.anchor)
-    return render_template("calendar/timeline.html", page=page, line=line, links=links,
-                           rows=rows,
-                           filters=filters, query=query, number=number, has_more=has_more,
-                           whole_day=whole_day,
-                           organisations=calendar_service.offering_organisations(signed_in()),
+    now = this_minute()
+
+    def table() -> TimelineTable:
+        found, has_more = calendar_service.timeline(person, page.span, filters, page=number,
+                                                    per_page=per_page)
+        rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules,
+                                            f.records, f.occupying, info=f.resource)
+                for f in found]
+        line = grid_model.timeline(rows, page.view, page.anchor, zone, now=now,
+                                   hours=(0, 24) if whole_day else None)
+        here = url_for("calendar.timeline", view=page.view.value,
+                       date=page.anchor.isoformat(), **query)
+        links = Links(here, [f.resource.id for f in found if f.bookable])
+        cells = calendar_cells.timeline_rows(
+            line, cell_words(), zone=ZoneInfo(zone), style_class=style_class,
+            resource_url=lambda resource_id: url_for("calendar.resource",
+                                                     resource_id=resource_id),
+            new_url=links.new, kinds=resource_kind_names(), anchor=page.anchor)
+        html = Markup(render_template("calendar/_timeline_table.html", page=page, line=line,
+                                      rows=cells, query=query))
+        return TimelineTable(html, has_more, links.can_book, bool(line.rows))
+
+    key = lambda: ("timeline", page.view, page.anchor, whole_day, filters, number,  # noqa: E731
+                   per_page, now, *_reader_key(person, zone),
+                   calendar_cache.resources_key(calendar_service.timeline_page(
+                       person, filters, page=number, per_page=per_page)),
+                   calendar_cache.organisations_key())
+    part = _computed(key, table)
+    return render_template("calendar/timeline.html", page=page, table=part.html,
+                           has_rows=part.has_rows, can_book=part.can_book,
+                           filters=filters, query=query, number=number,
+                           has_more=part.has_more, whole_day=whole_day,
+                           organisations=calendar_service.offering_organisations(person),
                            kinds=kind_names(), problems=page.problems + problems,
                            zone_label=zone_label(zone, page.span))
+
+
+@dataclass(frozen=True)
+class TimelineTable:
+    """The computed part of a timeline page: its table and what the rest of the page asks."""
+
+    html: Markup
+    has_more: bool
+    can_book: bool  # any resource shown is bookable: the legend explains free cells
+    has_rows: bool
+
+
+@dataclass(frozen=True)
+class _Computed:
+    value: object
+    styles: tuple[tuple[str, str], ...]  # the style_class rules the value's HTML uses
+
+
+def _computed(key: Callable[[], tuple], compute: Callable[[], T]) -> T:
+    """compute(), or what it gave before under the same key (services.calendar_cache).
+
+    The HTML names classes whose rules page_styles() writes into the page's head: they are
+    kept with it and registered again on reuse, in the same order.
+    """
+    def styled() -> _Computed:
+        outer = g.pop("page_styles", None)
+        try:
+            value = compute()
+            styles = tuple(g.get("page_styles", {}).items())
+        finally:
+            g.pop("page_styles", None)
+            if outer is not None:
+                g.page_styles = outer
+        return _Computed(value, styles)
+
+    cache = calendar_cache.page_cache()
+    found = cache.get_or_compute(key(), styled) if cache is not None else styled()
+    collected = g.setdefault("page_styles", {})
+    for name, declarations in found.styles:
+        collected.setdefault(name, declarations)
+    return found.value
+
+
+def _reader_key(person: User, zone: str) -> tuple:
+    """What the grids depend on of the request besides the page: who reads (what they may see
+    and book), in which language and zone, and where the app's URLs start."""
+    return (*calendar_cache.viewer_key(person), str(get_locale()), zone, request.script_root)
+
+
+def this_minute() -> datetime:
+    """Now, to the minute: the grids are computed as of the current whole minute, so the
+    cache may reuse them through it (the booking form takes whole minutes anyway)."""
+    return utcnow().replace(second=0, microsecond=0)
 
 
 @bp.get("/calendar/mine")

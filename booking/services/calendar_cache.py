@@ -1,0 +1,114 @@
+"""The calendar pages' computed grids, reused while nothing they show has changed (issue 16).
+
+A timeline's table and a resource's day, week or month grid are written from ~550 booking
+rows, the resources' rules and the clock: ~100 ms for a timeline of 50 resources. The same
+page asked again a moment later is the same HTML, unless something it shows changed. This
+module keeps the finished HTML in a bounded LRU per worker process, under a key made of
+everything that HTML depends on:
+
+- **what the database holds**, read with one or two cheap statements before anything else:
+  per resource shown, its `updated_at` (every change of its columns moves it, and the
+  before_flush hook of models.resource moves it when its windows, closures or allowed
+  organisations change) and its booking version (`resource_feed_version`, which a trigger
+  moves in the same transaction as every booking insert, update and delete: booking, moving,
+  cancelling, approving); for the timeline, which resources the person finds on the page at
+  all (the filter query itself, so sharing, deactivation and suspension count); and every
+  organisation's id, name and whether it is active (booking details and rows name them; an
+  owner's suspension withdraws its resources from booking);
+- **the request**: page and its parameters, the viewer's id, organisation, role and whether
+  they are active (what they may see and book, which bookings are theirs), the language, the
+  time zone, the script root of the URLs;
+- **the clock**, to the minute: the views compute the grids as of the current whole minute
+  (the booking form takes whole minutes), so past cells, the "now" column, notice and horizon
+  are the same all through it.
+
+Why a per-process cache is correct with several workers and no shared service: the key is
+read from the database on every request, so a worker never serves an entry whose inputs
+changed, whichever process made the change; each worker just computes its own entries. The
+key is read *before* the page's data: the data behind an entry is at least as new as its
+key, never older, so an entry can be no staler than its key says (the argument of the
+feed's version key, services/feed_state.py).
+
+CALENDAR_CACHE_SIZE = 0 turns it off (bench/read_paths.py --no-page-cache measures that).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+
+from booking.extensions import db
+from booking.models import Organisation, Resource, User
+
+T = TypeVar("T")
+_EXTENSION = "calendar_page_cache"
+
+
+class PageCache:
+    """A bounded least-recently-used map; a lock, for threaded workers."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        value = compute()  # outside the lock: another request may compute meanwhile
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def page_cache() -> PageCache | None:
+    """This app's cache in this process (one per app: tests run apps on several databases),
+    or None when CALENDAR_CACHE_SIZE is 0."""
+    size = current_app.config.get("CALENDAR_CACHE_SIZE", 0)
+    if not size:
+        return None
+    cache = current_app.extensions.get(_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions[_EXTENSION] = PageCache(size)
+    cache.size = size  # a changed setting applies from the next entry on
+    return cache
+
+
+def viewer_key(user: User) -> tuple:
+    """What the cells depend on of the person looking: which bookings are theirs (id), whose
+    details they see and what they may book or manage (organisation, role, active)."""
+    return (user.id, user.organisation_id, str(user.role), user.is_active)
+
+
+def resources_key(resources: sa.Select) -> tuple:
+    """Statement 1: the resources a page shows, in order, each with the versions of its rules
+    and of its bookings. *resources* selects Resource (filtered, ordered, limited): the same
+    statement as the page's own read, so whatever decides which resources show decides it."""
+    stmt = resources.with_only_columns(Resource.id, Resource.updated_at, Resource.feed_version)
+    return tuple(tuple(row) for row in db.session.execute(stmt))
+
+
+_ORGANISATIONS = sa.select(Organisation.id, Organisation.name,
+                           Organisation.is_active).order_by(Organisation.id)
+
+
+def organisations_key() -> tuple:
+    """Statement 2: every organisation's name and state (a consortium has a few dozen)."""
+    return tuple(tuple(row) for row in db.session.execute(_ORGANISATIONS))

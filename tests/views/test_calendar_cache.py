@@ -1,0 +1,221 @@
+"""The calendar page cache never shows what changed: its oracle is the page computed afresh.
+
+After any sequence of changes (booking, moving, cancelling, approving; renaming a resource or
+an organisation; opening hours, closures, buffers, places; a person's role or organisation;
+time passing; the reader's language), each page asked with the cache on (so that an entry
+from before the change would be reused if its key missed what changed) must be byte for byte
+the page computed from the database with the cache off (services/calendar_cache.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from booking.extensions import db
+from booking.services import calendar_cache
+from tests.conftest import PASSWORD
+from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Organisation,
+                            Resource, Role, User)
+
+START = datetime(2027, 3, 29, 6, 59, tzinfo=timezone.utc)  # Monday, 08:59 in Berlin
+MONDAY = START.date()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def world(app, make_org, make_user, make_resource, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("booking.views.calendar.utcnow", clock)
+    school = make_org("School")
+    owner = make_org("Workshop", kind="enterprise")
+    other = make_org("Chamber")
+    week = [(d, "08:00", "18:00") for d in range(5)]
+    resources = [
+        make_resource(owner, name="Lab", windows=week, timezone="Europe/Berlin",
+                      buffer_after_minutes=15),
+        make_resource(owner, name="Hall", capacity=3, timezone="Europe/Berlin",
+                      windows=[(d, "07:00", "20:00") for d in range(7)]),
+        make_resource(owner, name="Room", slot_minutes=60, timezone="Europe/Berlin",
+                      windows=week, notice_minutes=90),
+        make_resource(school, name="Kitchen", open_to_all=False, timezone="Europe/Berlin",
+                      windows=week, horizon_days=2),
+    ]
+    people = [make_user("member@school.org", school, timezone="Europe/Berlin"),
+              make_user("admin@workshop.org", owner, role="org_admin",
+                        timezone="Europe/Berlin", locale="zh"),
+              make_user("someone@chamber.org", other)]
+    return {"clock": clock, "resources": resources, "people": people,
+            "organisations": [school, owner, other]}
+
+
+def pages(world) -> list[str]:
+    lab, hall, room, kitchen = world["resources"]
+    return [f"/calendar?date={MONDAY}", f"/calendar?view=week&date={MONDAY}",
+            f"/calendar?date={MONDAY}&hours=all&q=a",
+            f"/resources/{lab}/calendar?date={MONDAY}",
+            f"/resources/{hall}/calendar?view=day&date={MONDAY}",
+            f"/resources/{room}/calendar?view=month&date={MONDAY}",
+            f"/resources/{kitchen}/calendar?date={MONDAY}"]
+
+
+_VARYING = re.compile(r'(nonce="|name="csrf_token"[^>]*value="|name="csrf-token" content=")'
+                      r'[^"]*"')
+
+
+def html_of(client, url: str) -> tuple[int, str]:
+    response = client.get(url)
+    return response.status_code, _VARYING.sub(r'\1"', response.get_data(as_text=True))
+
+
+# ---------------------------------------------------------------------------- the changes
+
+def book(world, resource: int, person: int, day: int, hour: int, hours: int,
+         pending: bool) -> None:
+    target = db.session.get(Resource, world["resources"][resource])
+    user = db.session.get(User, world["people"][person])
+    start = START.replace(hour=0, minute=0) + timedelta(days=day, hours=hour)
+    end = start + timedelta(hours=hours)
+    buffer = timedelta(minutes=target.buffer_after_minutes)
+    db.session.add(Booking(
+        resource_id=target.id, user_id=user.id, organisation_id=user.organisation_id,
+        title=f"Booking {day}/{hour}", start_at=start, end_at=end, occupied_start_at=start,
+        occupied_end_at=end + buffer, quantity=1, exclusive=target.capacity == 1,
+        status=BookingStatus.PENDING if pending else BookingStatus.CONFIRMED))
+    target.longest_occupied_minutes = max(target.longest_occupied_minutes,
+                                          int((end + buffer - start) / timedelta(minutes=1)))
+
+
+def _a_booking(pick: int) -> Booking | None:
+    found = db.session.scalars(sa.select(Booking).order_by(Booking.id)).all()
+    return found[pick % len(found)] if found else None
+
+
+def move(world, pick: int, minutes: int) -> None:
+    if (booking := _a_booking(pick)) is not None:
+        shift = timedelta(minutes=minutes)
+        booking.start_at += shift
+        booking.end_at += shift
+        booking.occupied_start_at += shift
+        booking.occupied_end_at += shift
+
+
+def set_status(world, pick: int, status: str) -> None:
+    if (booking := _a_booking(pick)) is not None:
+        booking.status = BookingStatus(status)
+
+
+def rename_resource(world, resource: int, name: str) -> None:
+    db.session.get(Resource, world["resources"][resource]).name = name
+
+
+def rename_organisation(world, organisation: int, name: str) -> None:
+    db.session.get(Organisation, world["organisations"][organisation]).name = name
+
+
+def opening_hours(world, resource: int, first: int, last: int) -> None:
+    target = db.session.get(Resource, world["resources"][resource])
+    target.windows = [AvailabilityWindow(weekday=d, start_time=time(first),
+                                         end_time=time(last)) for d in range(6)]
+
+
+def close(world, resource: int, day: int, hours: int) -> None:
+    start = START.replace(hour=8, minute=0) + timedelta(days=day)
+    db.session.add(Closure(resource_id=world["resources"][resource], start_at=start,
+                           end_at=start + timedelta(hours=hours), reason=f"Closed {day}"))
+
+
+def rules(world, resource: int, buffer: int, capacity: int) -> None:
+    target = db.session.get(Resource, world["resources"][resource])
+    target.buffer_before_minutes = buffer
+    if target.capacity > 1:  # a capacity-1 resource's bookings are exclusive
+        target.capacity = capacity
+
+
+def role(world, person: int, new_role: str) -> None:
+    db.session.get(User, world["people"][person]).role = Role(new_role)
+
+
+def move_person(world, person: int, organisation: int) -> None:
+    db.session.get(User, world["people"][person]).organisation_id = (
+        world["organisations"][organisation])
+
+
+def language(world, person: int, locale: str) -> None:
+    db.session.get(User, world["people"][person]).locale = locale
+
+
+def time_passes(world, seconds: int) -> None:
+    world["clock"].now += timedelta(seconds=seconds)
+
+
+resource = st.integers(0, 3)
+person = st.integers(0, 2)
+organisation = st.integers(0, 2)
+CHANGES = st.one_of(
+    st.tuples(st.just(book), resource, person, st.integers(0, 6), st.integers(5, 19),
+              st.integers(1, 3), st.booleans()),
+    st.tuples(st.just(move), st.integers(0, 50), st.sampled_from([-90, -30, 30, 60, 1440])),
+    st.tuples(st.just(set_status), st.integers(0, 50),
+              st.sampled_from(["confirmed", "cancelled", "pending"])),
+    st.tuples(st.just(rename_resource), resource, st.sampled_from(["Lab", "Zeta <lab>", "Aa"])),
+    st.tuples(st.just(rename_organisation), organisation,
+              st.sampled_from(["School", "Workshop & Co", "Chamber 2"])),
+    st.tuples(st.just(opening_hours), resource, st.integers(6, 10), st.integers(12, 22)),
+    st.tuples(st.just(close), resource, st.integers(0, 6), st.integers(1, 30)),
+    st.tuples(st.just(rules), resource, st.sampled_from([0, 30]), st.integers(1, 4)),
+    st.tuples(st.just(role), person, st.sampled_from(["member", "org_admin"])),
+    st.tuples(st.just(move_person), person, organisation),
+    st.tuples(st.just(language), person, st.sampled_from(["en", "zh"])),
+    st.tuples(st.just(time_passes), st.sampled_from([7, 59, 61, 600, 3600, 86_400])),
+)
+
+
+def apply(app, world, change) -> None:
+    action, *arguments = change
+    with app.app_context():
+        try:
+            action(world, *arguments)
+            db.session.commit()
+        except sa.exc.IntegrityError:  # a clash the database refuses: no change
+            db.session.rollback()
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(changes=st.lists(CHANGES, min_size=1, max_size=6))
+def test_a_cached_page_is_always_the_page_computed_afresh(app, world, changes):
+    readers = []
+    for email in ("member@school.org", "admin@workshop.org"):
+        reader = app.test_client()
+        assert reader.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        readers.append(reader)
+    urls = pages(world)
+    app.config["CALENDAR_CACHE_SIZE"] = 64
+    with app.app_context():
+        cache = calendar_cache.page_cache()
+    reused = cache.hits
+    for change in [None, *changes]:
+        if change is not None:
+            apply(app, world, change)
+        for reader in readers:
+            for url in urls:
+                app.config["CALENDAR_CACHE_SIZE"] = 64
+                cached = html_of(reader, url)
+                app.config["CALENDAR_CACHE_SIZE"] = 0
+                fresh = html_of(reader, url)
+                assert cached == fresh, (url, change)
+    assert cache.hits > reused  # pages no change touched were reused, not recomputed
