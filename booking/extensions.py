@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "FULL"))
+                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
 
 
 def _skip_limiter_when_bare(app: Flask) -> None:
@@ -105,7 +105,7 @@ SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def configure_sqlite(engine: sa.Engine, synchronous: str = "FULL") -> None:
+def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
     """Make SQLite transactional the way the booking engine relies on.
 
     Python's sqlite3 driver sends no BEGIN before a SELECT, so a conflict check would run
