@@ -187,11 +187,16 @@ class WriteTurn:
         self._file = None
 
     def take(self) -> bool:
-        """Wait for the turn; False if this process did not hand it over within the timeout."""
+        """Wait for the turn. False if this process did not hand it over within the busy
+        timeout, or the lock file cannot be opened (a read-only folder): the writer then
+        relies on SQLite's busy handler alone, as before."""
         if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             return False
         try:
             self._lock_file()
+        except OSError:
+            self._threads.release()
+            return False
         except BaseException:
             self._threads.release()
             raise
@@ -201,16 +206,26 @@ class WriteTurn:
         while True:
             if self._file is None:
                 self._file = open(self.lock_path, "a+b")  # noqa: SIM115 (kept open: the lock)
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
-            # A lock file deleted and made anew (a test's clean-up, say) is another file to
-            # processes that open it now: lock the one at the path.
             try:
-                if os.stat(self.lock_path).st_ino == os.fstat(self._file.fileno()).st_ino:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+                if self._file_is_at_path():
                     return
-            except FileNotFoundError:
-                pass
-            self._file.close()
-            self._file = None
+            except BaseException:
+                self._close_file()  # closing it gives back an flock taken
+                raise
+            # Deleted and made anew (a test's clean-up, say): processes opening the path now
+            # lock the new file, so lock that one.
+            self._close_file()
+
+    def _file_is_at_path(self) -> bool:
+        try:
+            return os.stat(self.lock_path).st_ino == os.fstat(self._file.fileno()).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _close_file(self) -> None:
+        self._file.close()
+        self._file = None
 
     def give_back(self) -> None:
         try:

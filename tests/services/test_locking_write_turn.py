@@ -120,3 +120,25 @@ def test_another_process_holding_the_turn_makes_this_one_wait(tmp_path):
     finally:
         release.set()
         other.join(10)
+
+
+def test_a_lock_file_deleted_and_made_anew_is_the_one_waited_for(tmp_path):
+    lock_path = tmp_path / "db.sqlite-writeturn"
+    ours, theirs = WriteTurn(str(lock_path)), WriteTurn(str(lock_path))
+    assert ours.take()
+    ours.give_back()
+    lock_path.unlink()  # ours still has the old file open
+    assert theirs.take()  # makes and locks a new file at the path
+    got_it = threading.Event()
+    taker = threading.Thread(target=lambda: ours.take() and got_it.set())
+    taker.start()
+    assert not got_it.wait(SETTLE_SECONDS)
+    theirs.give_back()
+    assert got_it.wait(10)
+    ours.give_back()
+
+
+def test_without_a_lock_file_writers_fall_back_to_sqlites_own_waiting(tmp_path):
+    turn = WriteTurn(str(tmp_path / "no such folder" / "db.sqlite-writeturn"))
+    assert turn.take() is False
+    assert not turn._threads.locked()
