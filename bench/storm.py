@@ -1,7 +1,8 @@
-"""Two gunicorn servers on one PostgreSQL database, a storm of requests for the same slots.
+"""Two gunicorn servers on one database, a storm of requests for the same slots.
 
 Starts two servers (different ports, --workers sync workers each) over one throw-away
-PostgreSQL database with a lab of --capacity places, then for each of --slots half-hour
+PostgreSQL database (or, with --database sqlite, one SQLite file: the servers' workers then
+queue for its write turn, booking.extensions.WriteTurn) with a lab of --capacity places, then for each of --slots half-hour
 slots sends --requests simultaneous POST /api/v1/bookings (one place each, half through each
 server, released together by a barrier; every request from its own person's token).
 Exactly capacity-many must win each slot (201), the rest be refused (409), none fail; the
@@ -10,6 +11,7 @@ the whole storm (201s / wall time) and the answers by status.
 
     .venv/bin/python bench/storm.py
     .venv/bin/python bench/storm.py --slots 40 --requests 24 --capacity 3 --workers 2
+    .venv/bin/python bench/storm.py --database sqlite
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="per server")
     parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--database", default="postgresql", choices=["postgresql", "sqlite"])
     args = parser.parse_args()
-    with harness.database("postgresql") as url:
+    with harness.database(args.database) as url:
         lab, tokens = _seed(url, args)
         with harness.gunicorn(url, args.workers, worker_class=args.worker_class) as first, \
                 harness.gunicorn(url, args.workers, worker_class=args.worker_class) as second:
@@ -54,7 +57,8 @@ def main() -> None:
     wrong = {slot: n for slot, n in won.items() if n != args.capacity}
     wrong.update({slot: 0 for slot in range(args.slots) if slot not in won})
     wrong_stored = {slot: n for slot, n in stored.items() if n != args.capacity}
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; two servers x "
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.database}; "
+          f"two servers x "
           f"{args.workers} {args.worker_class} workers; {args.slots} slots x {args.requests} "
           f"simultaneous requests, capacity {args.capacity}")
     print(f"answers: {dict(statuses)}; {statuses[201] / elapsed:.1f} bookings/s, "

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,7 +66,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "FULL"))
+                configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
 
 
 def _skip_limiter_when_bare(app: Flask) -> None:
@@ -96,24 +101,37 @@ def _migrations_dir(app: Flask) -> str:
 SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 
 
-def configure_sqlite(engine: sa.Engine, synchronous: str = "FULL") -> None:
+#: How long SQLite itself retries a locked database (ms): the safety net behind WriteTurn.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
     """Make SQLite transactional the way the booking engine relies on.
 
     Python's sqlite3 driver sends no BEGIN before a SELECT, so a conflict check would run
     outside the write transaction; we take over BEGIN ourselves (SQLAlchemy's pysqlite docs).
+    A database file also gets a WriteTurn: BEGIN IMMEDIATE waits for it first.
     """
     in_memory = engine.url.database in (None, "", ":memory:")
     level = str(synchronous).upper()
     if level not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+    turn = None if in_memory else WriteTurn.for_database(engine.url.database)
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _connection_class(_dialect, _record, _cargs, cparams) -> None:
+        if turn is not None:
+            cparams.setdefault("factory", TurnTakingConnection)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, TurnTakingConnection):
+            dbapi_connection.write_turn = turn
         cursor = dbapi_connection.cursor()
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA synchronous={level}")
         cursor.close()
@@ -121,4 +139,135 @@ def configure_sqlite(engine: sa.Engine, synchronous: str = "FULL") -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        dbapi_connection = connection.connection.dbapi_connection
+        writes = mode != "DEFERRED" and isinstance(dbapi_connection, TurnTakingConnection)
+        if writes:
+            dbapi_connection.take_write_turn()
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            if writes:
+                dbapi_connection.give_back_write_turn()
+            raise
+
+
+class WriteTurn:
+    """Whose turn it is to write one SQLite database, among the threads and processes here.
+
+    SQLite lets one writer in at a time; a second BEGIN IMMEDIATE waits in SQLite's busy
+    handler, which sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms between tries and
+    so misses the moment the lock comes free: with two workers booking, most of a booking's
+    time went to that sleeping (bench/speed.md). Writers therefore queue here first: a lock
+    of this process's threads, then an flock() on a file beside the database for the other
+    processes. Both wake the next writer as soon as the holder commits or rolls back. SQLite's
+    own lock stays the guarantee, busy_timeout its safety net: a writer that does not get the
+    turn within the busy timeout (one thread writing on two connections at once) goes on to
+    BEGIN IMMEDIATE without it, as before.
+    """
+
+    _all: dict[str, WriteTurn] = {}
+
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        self._reset()
+        _TURNS.add(self)
+
+    @classmethod
+    def for_database(cls, database: str) -> WriteTurn:
+        """The one turn of the database file at *database* (engines of one file share it)."""
+        path = os.path.abspath(database) + "-writeturn"
+        if path not in cls._all:
+            cls._all[path] = cls(path)
+        return cls._all[path]
+
+    def _reset(self) -> None:
+        # After a fork the child needs its own lock file description: one inherited from the
+        # parent is the parent's, and flock() would not keep the two apart.
+        self._threads = threading.Lock()
+        self._file = None
+
+    def take(self) -> bool:
+        """Wait for the turn. False if this process did not hand it over within the busy
+        timeout, or the lock file cannot be opened (a read-only folder): the writer then
+        relies on SQLite's busy handler alone, as before."""
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            return False
+        try:
+            self._lock_file()
+        except OSError:
+            self._threads.release()
+            return False
+        except BaseException:
+            self._threads.release()
+            raise
+        return True
+
+    def _lock_file(self) -> None:
+        while True:
+            if self._file is None:
+                self._file = open(self.lock_path, "a+b")  # noqa: SIM115 (kept open: the lock)
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+                if self._file_is_at_path():
+                    return
+            except BaseException:
+                self._close_file()  # closing it gives back an flock taken
+                raise
+            # Deleted and made anew (a test's clean-up, say): processes opening the path now
+            # lock the new file, so lock that one.
+            self._close_file()
+
+    def _file_is_at_path(self) -> bool:
+        try:
+            return os.stat(self.lock_path).st_ino == os.fstat(self._file.fileno()).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _close_file(self) -> None:
+        self._file.close()
+        self._file = None
+
+    def give_back(self) -> None:
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+_TURNS: weakref.WeakSet[WriteTurn] = weakref.WeakSet()
+os.register_at_fork(after_in_child=lambda: [turn._reset() for turn in _TURNS])
+
+
+class TurnTakingConnection(sqlite3.Connection):
+    """A sqlite3 connection that holds its database's WriteTurn from BEGIN IMMEDIATE until
+    the COMMIT or ROLLBACK is done (or the connection closes), whichever path ends it."""
+
+    write_turn: WriteTurn | None = None
+    _holding = False
+
+    def take_write_turn(self) -> None:
+        if self.write_turn is not None and not self._holding:
+            self._holding = self.write_turn.take()
+
+    def give_back_write_turn(self) -> None:
+        if self._holding:
+            self._holding = False
+            self.write_turn.give_back()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_back_write_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_back_write_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back_write_turn()

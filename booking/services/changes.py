@@ -154,8 +154,11 @@ def reoccupy(booking: Booking, resource: Resource, rules: BookingRules) -> None:
 
 def raise_longest_mark(resource: Resource, occupied: Interval) -> None:
     """Keep the mark that bounds conflict reads at least as long as *occupied*."""
-    resource.longest_occupied_minutes = max(resource.longest_occupied_minutes,
-                                            occupied_minutes(occupied))
+    minutes = occupied_minutes(occupied)
+    # Only a longer span writes: assigning the same value would still mark the resource
+    # changed, and every booking's flush would then process it (hooks, history) for nothing.
+    if minutes > resource.longest_occupied_minutes:
+        resource.longest_occupied_minutes = minutes
 
 
 def occupied_minutes(span: Interval) -> int:

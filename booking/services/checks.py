@@ -14,6 +14,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -195,26 +196,38 @@ def _conflict(viewer: User, resource: Resource, verdicts: list[Verdict], *,
 def occupancies(resource: Resource, span: Interval, *,
                 excluding: frozenset[int] = frozenset()) -> list[Occupancy]:
     """What occupies the resource during *span*, read with a bounded index range."""
-    stmt = occupying_query(resource, span, Booking.id, Booking.occupied_start_at,
-                           Booking.occupied_end_at, Booking.quantity)
+    stmt = _occupying_statement((Booking.id, Booking.occupied_start_at,
+                                 Booking.occupied_end_at, Booking.quantity))
     return [Occupancy(Interval(start, end), quantity, booking_id)
-            for booking_id, start, end, quantity in db.session.execute(stmt)
+            for booking_id, start, end, quantity in db.session.execute(
+                stmt, _occupying_params(resource, span))
             if booking_id not in excluding]
 
 
 def occupying_query(resource: Resource, span: Interval, *columns) -> sa.Select:
     """Pending and confirmed bookings whose occupied span overlaps *span*."""
+    return _occupying_statement(columns).params(_occupying_params(resource, span))
+
+
+@cache
+def _occupying_statement(columns: tuple) -> sa.Select:
+    """The conflict read, built once per set of columns (it runs in every booking)."""
     # start < span.end AND end > span.start alone can use only half of the index: every
     # earlier booking would be read. No booking occupies longer than the longest ever made,
     # so starts before span.start minus that length cannot reach into the span.
-    lookback = timedelta(minutes=resource.longest_occupied_minutes)
     return sa.select(*columns).where(
-        Booking.resource_id == resource.id,
-        Booking.occupied_start_at >= span.start - lookback,
-        Booking.occupied_start_at < span.end,
-        Booking.occupied_end_at > span.start,
+        Booking.resource_id == sa.bindparam("resource_id"),
+        Booking.occupied_start_at >= sa.bindparam("earliest_start"),
+        Booking.occupied_start_at < sa.bindparam("span_end"),
+        Booking.occupied_end_at > sa.bindparam("span_start"),
         Booking.status.in_(OCCUPYING_STATUSES),
     )
+
+
+def _occupying_params(resource: Resource, span: Interval) -> dict:
+    lookback = timedelta(minutes=resource.longest_occupied_minutes)
+    return {"resource_id": resource.id, "earliest_start": span.start - lookback,
+            "span_end": span.end, "span_start": span.start}
 
 
 def _taken(resource: Resource, rules: BookingRules, periods: Sequence[Interval],
