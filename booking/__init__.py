@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import (cli, config, errors, events, extensions, guards, headers, i18n, limits,
+from booking import (bare, cli, config, errors, events, extensions, guards, headers, i18n, limits,
                      links, notifications, security, views)
 from booking.services import audit, ledger
 from booking.urls import DatabaseIdConverter
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
     errors.register(app)
     guards.register(app)
+    bare.register(app)  # last: it puts its hook first
     security.register(app)
     cli.register(app)
     return app

@@ -32,7 +32,7 @@ from booking.models import (Booking, BookingStatus, CalendarFeed, FeedScope, Org
 from booking.models.feed_versions import resource_feed_version
 from booking.models.resource import resource_allowed_organisation
 from booking.services.feeds import (WINDOW_AHEAD, WINDOW_BACK, feed_name, feed_params,
-                                    feed_zone, in_feed, read_without_begin, token_hash)
+                                    feed_zone, in_feed, token_hash)
 
 _SECOND = timedelta(seconds=1)
 # What the fingerprint reads of each booking: every edit raises updated_at (the model's
@@ -71,7 +71,6 @@ def poll(token: str) -> Poll | None:
     """
     if (wanted := token_hash(token)) is None:
         return None
-    read_without_begin()
     row = db.session.execute(_poll_statement("token_hash"), {"key": wanted}).first()
     return None if row is None else _as_poll(row)
 

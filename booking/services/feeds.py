@@ -106,7 +106,6 @@ def find_feed(token: str) -> CalendarFeed | None:
     """The working feed with this token, or None for anything unknown, revoked or malformed."""
     if (wanted := token_hash(token)) is None:
         return None
-    read_without_begin()
     feed = db.session.scalar(_feed_statement(), {"token_hash": wanted})
     # The lookup already matched; the constant-time compare keeps it so if the lookup changes.
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted):
@@ -114,21 +113,6 @@ def find_feed(token: str) -> CalendarFeed | None:
     if feed.revoked_at is not None or not feed.user.is_active:
         return None
     return feed
-
-
-def read_without_begin() -> None:
-    """On PostgreSQL, run the poll's statements outside a transaction block (autocommit).
-
-    Almost every poll is answered 304 after one statement; inside a transaction that is three
-    round trips (BEGIN, the SELECT, the pool's ROLLBACK when the request ends), without one it
-    is one. Nothing it reads changes: under READ COMMITTED, the level we run at, every
-    statement takes its own snapshot inside a transaction too. Its writes (services.feed_state)
-    are each one compare-and-set UPDATE. SQLite keeps its transaction: there a read
-    transaction is one snapshot for all its statements, and its BEGIN costs no round trip.
-    """
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 @cache

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from booking import ical, ical_import, links
-from booking.bare import bare
+from booking.bare import bare, reads_only
 from booking.db_types import utcnow
 from booking.exceptions import BookingsWouldBreak, InvalidInput
 from booking.messages import describe_breach
@@ -50,6 +50,7 @@ class ImportForm(FlaskForm):
 
 @bp.get("/feeds/<token>.ics")
 @bare
+@reads_only  # a poll's writes are each one compare-and-set UPDATE (services.feed_state)
 def feed(token: str):
     """A subscription feed for calendar programs: no login, the secret token is the key."""
     polled = poll(token)
