@@ -10,9 +10,10 @@ figures hardly move with the machine's load; the wall figures do, so state `upti
     .venv/bin/python bench/api_phases.py --database postgresql
     SQLITE_SYNCHRONOUS=NORMAL .venv/bin/python bench/api_phases.py
 
-Phases (nested ones are included in their parent): the token, the lock (and the booker's
-reload), the rules (checks.judge), the flush of the INSERT, the ledger, the event's
-subscribers (audit, outbox), the COMMIT, the answer (serialise), and the whole request.
+Phases, each the sum of its calls within one booking: the token, the lock (with the booker),
+the rules (checks.judge), building the booking (place), every flush (the INSERT, and
+autoflushes), the ledger, the event's subscribers (audit, outbox), the COMMIT, the answer
+(serialise), and the whole request.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import harness  # noqa: E402
 from read_paths import _seed  # noqa: E402
 
 from booking import events  # noqa: E402
-from booking.api import bookings as api_bookings  # noqa: E402
 from booking.api import serialise  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.services import api_tokens, bookings, changes, checks, ledger  # noqa: E402
@@ -47,7 +47,6 @@ PHASES = [
     (changes, "place", "place"),
     (ledger, "record", "ledger"),
     (events, "publish", "subscribers"),
-    (api_bookings, "serialise", None),  # the module: its booking() is wrapped below
 ]
 
 
@@ -132,8 +131,8 @@ def _timed_phases(app):
         return wrapper
 
     for module, attribute, name in PHASES:
-        if name is not None:
-            setattr(module, attribute, timed(getattr(module, attribute), name))
+        setattr(module, attribute, timed(getattr(module, attribute), name))
+    # The API module calls serialise.booking() through the module: wrap it there.
     serialise.booking = timed(serialise.booking, "answer")
     # The flush and the COMMIT: session methods, timed through the session class.
     with app.app_context():

@@ -2,9 +2,10 @@
 
 Starts two servers (different ports, --workers sync workers each) over one throw-away
 PostgreSQL database (or, with --database sqlite, one SQLite file: the servers' workers then
-queue for its write turn, booking.extensions.WriteTurn) with a lab of --capacity places, then for each of --slots half-hour
-slots sends --requests simultaneous POST /api/v1/bookings (one place each, half through each
-server, released together by a barrier; every request from its own person's token).
+queue for its write turn, booking.extensions.WriteTurn) with a lab of --capacity places,
+then for each of --slots half-hour slots sends --requests simultaneous POST /api/v1/bookings
+(one place each, half through each server, released together by a barrier; every request
+from its own person's token).
 Exactly capacity-many must win each slot (201), the rest be refused (409), none fail; the
 database must then hold exactly capacity bookings per slot. Prints bookings per second over
 the whole storm (201s / wall time) and the answers by status.

@@ -162,7 +162,9 @@ class WriteTurn:
     processes. Both wake the next writer as soon as the holder commits or rolls back. SQLite's
     own lock stays the guarantee, busy_timeout its safety net: a writer that does not get the
     turn within the busy timeout (one thread writing on two connections at once) goes on to
-    BEGIN IMMEDIATE without it, as before.
+    BEGIN IMMEDIATE without it, as before. Another process's writer waits for the turn as
+    long as the holder's transaction lasts (flock has no time limit) instead of failing with
+    "database is locked" after the busy timeout; gunicorn's worker timeout bounds a request.
     """
 
     _all: dict[str, WriteTurn] = {}

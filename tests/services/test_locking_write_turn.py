@@ -75,7 +75,7 @@ def test_a_second_writer_waits_for_the_turn_before_sending_begin(sqlite_app):
     assert ("second", "BEGIN IMMEDIATE") in sent
 
 
-def test_the_turn_is_given_back_when_a_write_transaction_rolls_back(sqlite_app, make_org):
+def test_the_turn_is_given_back_when_a_write_transaction_rolls_back(sqlite_app):
     app = sqlite_app
     with app.app_context():
         turn = WriteTurn.for_database(db.engine.url.database)
