@@ -73,9 +73,11 @@ def test_method_not_allowed_says_what_is_allowed(client):
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
-@pytest.mark.parametrize("level, expected", [("FULL", 2), ("normal", 1)])
-def test_sqlite_synchronous_is_full_unless_set_to_normal(tmp_path, level, expected):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLITE_SYNCHRONOUS": level,
+@pytest.mark.parametrize("level, expected", [(None, 1), ("FULL", 2), ("normal", 1),
+                                             ("extra", 3)])
+def test_sqlite_synchronous_is_normal_in_wal_unless_set_stronger(tmp_path, level, expected):
+    settings = {} if level is None else {"SQLITE_SYNCHRONOUS": level}
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", **settings,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     with app.app_context():
         with db.engine.connect() as connection:
