@@ -22,6 +22,7 @@ from markupsafe import Markup
 from booking import calendar_cells
 from booking import calendar_grid as grid_model
 from booking import limits
+from booking.bare import reads_only
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
 from booking.headers import style_class
@@ -131,6 +132,7 @@ class Links:
 
 @bp.get("/resources/<int:resource_id>/calendar")
 @login_required
+@reads_only
 def resource(resource_id: int):
     """One resource's day, week or month: opening hours, bookings and free time to book."""
     person = signed_in()
@@ -172,6 +174,7 @@ def resource(resource_id: int):
 
 @bp.get("/calendar")
 @login_required
+@reads_only
 def timeline():
     """Many resources side by side for a day or a week: find any free one at a glance."""
     person = signed_in()
@@ -274,6 +277,7 @@ def this_minute() -> datetime:
 
 @bp.get("/calendar/mine")
 @login_required
+@reads_only
 def mine():
     """The signed-in person's own bookings across all resources, by week or month."""
     zone = person_zone()
