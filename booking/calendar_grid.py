@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from booking.scheduling import (BookingRules, Interval, Occupancy, at_local, available_periods,
                                 earliest_start, free_intervals, free_slots, intersect,
-                                latest_start, longest_booking, places_left, shortest_booking,
-                                subtract)
+                                latest_start, longest_booking, merge, places_left,
+                                shortest_booking, subtract)
 from booking.scheduling.usage import Usage
 
 MINUTE = timedelta(minutes=1)
@@ -743,7 +743,8 @@ def timeline(resources: Sequence[TimelineResource], view: View, anchor: date, zo
     rows = []
     for resource in resources:
         free = FreeTime(resource.rules, span, resource.occupying, now)
-        opening = available_periods(resource.rules, span)  # once, not once per cell
+        # Once per row, merged, not once per cell: each cell only clips it (_clipped).
+        opening = merge(available_periods(resource.rules, span))
         cells = [_timeline_cell(resource, free, column, view, now, is_first=i == 0,
                                 opening_all=opening)
                  for i, column in enumerate(columns)]
@@ -770,7 +771,7 @@ def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineC
                    opening_all: Sequence[Interval]) -> TimelineCell:
     """One resource at one hour or day: free (with a proposal), busy, closed or past."""
     rules, period = resource.rules, column.period
-    opening = intersect(opening_all, [period])
+    opening = _clipped(opening_all, period)
     cell = TimelineCell("closed")
     closures = [c for c in rules.closures if c.period.overlaps(period)]
     cell.closures = [c.reason for c in closures]
@@ -804,6 +805,12 @@ def _timeline_cell(resource: TimelineResource, free: FreeTime, column: TimelineC
                                free.first_start_from(earliest_start(rules, now)))
         cell.state = "busy" if cell.not_yet is None else "not-yet"
     return cell
+
+
+def _clipped(merged: Sequence[Interval], period: Interval) -> list[Interval]:
+    """intersect(merged, [period]) for intervals already merged (sorted, disjoint): the parts
+    inside *period*, without merging and sorting the row's opening again for every cell."""
+    return [part for interval in merged if (part := interval.intersection(period))]
 
 
 def _usage_pieces(bookings: Sequence[BookingRecord], period: Interval,

@@ -7,6 +7,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
+
 from booking import calendar_cells
 from booking.calendar_grid import BookingRecord
 
@@ -55,3 +59,14 @@ def test_a_free_cell_escapes_what_it_writes():
     html = calendar_cells._free(item, words, lambda d: "s-x", "/new?a=1&b=<2>", True, 1)
     assert 'href="/new?a=1&amp;b=&lt;2&gt;"' in html
     assert "Book 09:00–10:00 &lt;x&gt;" in html and "<x>" not in html
+
+
+@given(st.one_of(st.text(), st.text(alphabet="&<>\"'a·中 ")))
+def test_esc_writes_what_markupsafe_writes(text):
+    assert calendar_cells.esc(text) == str(escape(text))
+    assert calendar_cells.esc(Markup(text)) == text  # markup stays as it is
+
+
+def test_esc_takes_what_is_not_a_string():
+    assert calendar_cells.esc(3) == "3"
+    assert calendar_cells.esc(SimpleNamespace(__html__=lambda: "<b>")) == "<b>"

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking.calendar_grid import BookingRecord, lookahead
 from booking.exceptions import NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID
-from booking.models import OCCUPYING_STATUSES, Booking, Organisation, Resource, ResourceKind, User
+from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Closure, Organisation,
+                            Resource, ResourceKind, User)
 from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
 from booking.scheduling import BookingRules, Interval, Occupancy
 from booking.services.resources import matching
@@ -74,8 +76,7 @@ def timeline(user: User, span: Interval, filters: TimelineFilters, *, page: int 
     # can_book): no reading of every resource's allowed organisations.
     stmt = (timeline_page(user, filters, page=page, per_page=per_page)
             .add_columns(bookable(user).label("bookable"))
-            .options(selectinload(Resource.windows), selectinload(Resource.closures),
-                     joinedload(Resource.organisation)))
+            .options(joinedload(Resource.organisation)))
     found = list(db.session.execute(stmt).unique())
     shown = found[:per_page]
     with_bookings = _with_bookings(user, [resource for resource, _ in shown], span)
@@ -130,7 +131,7 @@ def _with_bookings(user: User, resources: Sequence[Resource],
     """Attach to each resource its bookings around *span*, read in one query for all."""
     if not resources:
         return []
-    rules = {r.id: r.rules() for r in resources}
+    rules = rules_of(resources)
     # Free time near the span's end needs what lies just beyond it, buffers included.
     reach = max((_reach(rule) for rule in rules.values()), default=timedelta(0))
     wanted = Interval(span.start - reach, span.end + reach)
@@ -143,6 +144,59 @@ def _with_bookings(user: User, resources: Sequence[Resource],
         if row.start_at < span.end and span.start < row.end_at:
             records[resource.id].append(_record(user, _Seen(row, resource)))
     return [ResourceBookings(r, rules[r.id], records[r.id], occupying[r.id]) for r in resources]
+
+
+_RULES: dict[tuple[str, int, datetime], BookingRules] = {}
+_RULES_SIZE = 4096
+
+
+def rules_of(resources: Sequence[Resource]) -> dict[int, BookingRules]:
+    """Each resource's rules (Resource.rules()), built once per version of them per process.
+
+    A resource's `updated_at` moves with every change of its rules, its windows and closures
+    included (models.resource._touch_changed_rules), so (id, updated_at) names one version of
+    them. Only resources whose version this process has not seen have their windows and
+    closures read, two statements for all of them: a busy timeline otherwise makes a few
+    hundred ORM objects per page for rules that seldom change. The rows are read after the
+    resources, so the rules kept under a version are that version's or newer (newer only
+    while a change commits, and its new `updated_at` retires the old key at once).
+    """
+    database = str(db.engine.url)
+    found, missing = {}, []
+    for resource in resources:
+        rules = _RULES.get((database, resource.id, resource.updated_at))
+        if rules is None:
+            missing.append(resource)
+        else:
+            found[resource.id] = rules
+    if missing:
+        _load_windows_and_closures(missing)
+        if len(_RULES) + len(missing) > _RULES_SIZE:
+            _RULES.clear()
+        for resource in missing:
+            found[resource.id] = _RULES[(database, resource.id, resource.updated_at)] = (
+                resource.rules())
+    return found
+
+
+def _load_windows_and_closures(resources: Sequence[Resource]) -> None:
+    """Load the resources' windows and closures (as selectinload would, in each
+    relationship's order), unless loaded already."""
+    wanted = [r for r in resources if "windows" not in r.__dict__ or "closures" not in r.__dict__]
+    if not wanted:
+        return
+    ids = [r.id for r in wanted]
+    windows, closures = defaultdict(list), defaultdict(list)
+    for window in db.session.scalars(
+            sa.select(AvailabilityWindow).where(AvailabilityWindow.resource_id.in_(ids))
+            .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_time)):
+        windows[window.resource_id].append(window)
+    for closure in db.session.scalars(sa.select(Closure).where(Closure.resource_id.in_(ids))
+                                      .order_by(Closure.start_at)):
+        closures[closure.resource_id].append(closure)
+    for resource in wanted:
+        set_committed_value(resource, "windows", windows[resource.id])
+        set_committed_value(resource, "closures", closures[resource.id])
 
 
 def _reach(rules: BookingRules) -> timedelta:

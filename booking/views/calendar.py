@@ -162,9 +162,13 @@ def resource(resource_id: int):
             open=lambda b: links.detail(b.id) if b.is_own or can_manage else None))
         return html, grid_model.window_limits(data.rules, page.span, now)
 
-    key = lambda: ("resource", item.id, item.updated_at, item.feed_version,  # noqa: E731
-                   page.view, page.anchor, now, *_reader_key(person, page.zone),
-                   calendar_cache.organisations_key())
+    def key() -> tuple:
+        """What the grid shows depends on (services.calendar_cache): the resource's versions
+        came with it, the organisations are one more statement."""
+        return ("resource", item.id, item.updated_at, item.feed_version, page.view,
+                page.anchor, now, *_reader_key(person, page.zone),
+                calendar_cache.organisations_key())
+
     grid_html, limits = _computed(key, grid)
     return render_template(
         "calendar/resource.html", resource=item, page=page, links=links, grid_html=grid_html,
@@ -188,6 +192,7 @@ def timeline():
     now = this_minute()
 
     def table() -> TimelineTable:
+        """The table computed from the database."""
         found, has_more = calendar_service.timeline(person, page.span, filters, page=number,
                                                     per_page=per_page)
         rows = [grid_model.TimelineResource(f.resource.id, f.resource.name, f.rules,
@@ -207,11 +212,13 @@ def timeline():
                                       rows=cells, query=query))
         return TimelineTable(html, has_more, links.can_book, bool(line.rows))
 
-    key = lambda: ("timeline", page.view, page.anchor, whole_day, filters, number,  # noqa: E731
-                   per_page, now, *_reader_key(person, zone),
-                   calendar_cache.resources_key(calendar_service.timeline_page(
-                       person, filters, page=number, per_page=per_page)),
-                   calendar_cache.organisations_key())
+    def key() -> tuple:
+        """What the table shows depends on (services.calendar_cache), in two statements."""
+        shown = calendar_service.timeline_page(person, filters, page=number, per_page=per_page)
+        return ("timeline", page.view, page.anchor, whole_day, filters, number, per_page, now,
+                *_reader_key(person, zone), calendar_cache.resources_key(shown),
+                calendar_cache.organisations_key())
+
     part = _computed(key, table)
     return render_template("calendar/timeline.html", page=page, table=part.html,
                            has_rows=part.has_rows, can_book=part.can_book,
