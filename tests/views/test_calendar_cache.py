@@ -223,6 +223,12 @@ def apply(app, world, change) -> None:
                                  HealthCheck.too_slow])
 @given(changes=st.lists(CHANGES, min_size=1, max_size=6))
 def test_a_cached_page_is_always_the_page_computed_afresh(app, world, changes):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # What differs between the engines is covered on both elsewhere: the key's statements
+        # by the golden pages with the cache on (test_calendar_golden.py), the booking
+        # trigger that moves a resource's version by test_feed_versions.py. This run takes a
+        # minute and a half on PostgreSQL; SQLite keeps the suite short.
+        pytest.skip("the key's rule is the same on both engines: SQLite keeps the run short")
     readers = []
     for email in ("member@school.org", "admin@workshop.org"):
         reader = app.test_client()
