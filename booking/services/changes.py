@@ -48,7 +48,8 @@ class Change:
             self.bookings.append(booking)
 
     def commit(self, *, keep_loaded: bool = False) -> None:
-        """Flush, publish the event, commit: subscribers' rows share the transaction.
+        """Flush, write the new bookings, publish the event, commit: subscribers' rows share
+        the transaction.
 
         *keep_loaded*: the objects keep what this transaction wrote instead of being expired,
         so the caller can answer from them without reading them again.
