@@ -12,7 +12,7 @@ figures hardly move with the machine's load; the wall figures do, so state `upti
 
 Phases, each the sum of its calls within one booking: the token, the lock (with the booker),
 the rules (checks.judge), building the booking (place), every flush (the INSERT, and
-autoflushes), the ledger, the event's subscribers (audit, outbox), the COMMIT, the answer
+autoflushes; since the third pass the INSERT is its own phase, Core), the ledger, the event's subscribers (audit, outbox), the COMMIT, the answer
 (serialise), and the whole request.
 """
 
@@ -45,6 +45,7 @@ PHASES = [
     (bookings, "lock_findable", "lock"),
     (checks, "judge", "rules"),
     (changes, "place", "place"),
+    (changes, "_insert", "insert"),  # the booking's Core INSERT (absent before the third pass)
     (ledger, "record", "ledger"),
     (events, "publish", "subscribers"),
 ]
@@ -91,7 +92,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; {pstats.Stats(profiler).total_calls:,} Python calls "
           "per booking")
     print(f"{'phase':14} {'wall ms':>8} {'CPU ms':>8} {'waiting':>8}  (medians)")
-    for name in ["token", "lock", "rules", "place", "flush", "ledger", "subscribers", "commit",
+    for name in ["token", "lock", "rules", "place", "flush", "insert", "ledger", "subscribers", "commit",
                  "answer"]:
         if wall[name]:
             w, c = statistics.median(wall[name]), statistics.median(cpu[name])
@@ -131,7 +132,8 @@ def _timed_phases(app):
         return wrapper
 
     for module, attribute, name in PHASES:
-        setattr(module, attribute, timed(getattr(module, attribute), name))
+        if hasattr(module, attribute):
+            setattr(module, attribute, timed(getattr(module, attribute), name))
     # The API module calls serialise.booking() through the module: wrap it there.
     serialise.booking = timed(serialise.booking, "answer")
     # The flush and the COMMIT: session methods, timed through the session class.

@@ -31,6 +31,9 @@ Key = tuple[int, int, date]  # resource, borrowing organisation, local day
 Counts = list[int]  # bookings, carried, seconds, place_seconds
 COLUMNS = ("bookings", "carried", "seconds", "place_seconds")
 MONTH_COLUMNS = ("bookings", "seconds", "place_seconds")
+#: The key columns of a day row (the first three its primary key) and of a month row.
+DAY_KEYS = ("resource_id", "borrower_organisation_id", "day", "owner_organisation_id")
+MONTH_KEYS = ("month", "owner_organisation_id", "borrower_organisation_id", "kind")
 BATCH = 500
 
 
@@ -112,16 +115,52 @@ def _apply(resource: Resource, delta: dict[Key, Counts]) -> None:
     owner, kind = resource.organisation_id, resource.kind.value
     days = {(resource_id, borrower, day, owner): counts
             for (resource_id, borrower, day), counts in delta.items()}
-    _upsert(LedgerEntry, ["resource_id", "borrower_organisation_id", "day",
-                          "owner_organisation_id"], COLUMNS, days, conflict=3)
     months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for (_resource, borrower, day), (started, _carried, seconds, places) in delta.items():
         total = months[(day.replace(day=1), owner, borrower, kind)]
         total[0] += started
         total[1] += seconds
         total[2] += places
-    _upsert(LedgerMonth, ["month", "owner_organisation_id", "borrower_organisation_id", "kind"],
-            MONTH_COLUMNS, {k: v for k, v in months.items() if any(v)})
+    months = {k: v for k, v in months.items() if any(v)}
+    if len(days) == 1 and len(months) == 1 and _dialect() == "postgresql":
+        # The usual booking: one day row and one month row, written in one round trip.
+        ((day_key, day_row_counts),), ((month_key, month_counts),) = days.items(), months.items()
+        db.session.execute(_day_and_month_statement(), {
+            **_params("day_", DAY_KEYS, COLUMNS, day_key, day_row_counts),
+            **_params("month_", MONTH_KEYS, MONTH_COLUMNS, month_key, month_counts)})
+        return
+    _upsert(LedgerEntry, list(DAY_KEYS), COLUMNS, days, conflict=3)
+    _upsert(LedgerMonth, list(MONTH_KEYS), MONTH_COLUMNS, months)
+
+
+def _params(prefix: str, keys: tuple[str, ...], columns: tuple[str, ...], key: tuple,
+            counts: list[int]) -> dict:
+    return {prefix + name: value for name, value in (*zip(keys, key), *zip(columns, counts))}
+
+
+@cache
+def _day_and_month_statement() -> sa.Insert:
+    """PostgreSQL: the day upsert as a data-modifying CTE of the month upsert, one statement.
+
+    The two rows are in different tables, so neither part needs the other's result; the
+    order of locking (day row, then month row) stays that of the two statements.
+    """
+    day_table, month_table = LedgerEntry.__table__, LedgerMonth.__table__
+    day = postgresql.insert(day_table).values(
+        {name: sa.bindparam("day_" + name) for name in DAY_KEYS + COLUMNS})
+    day = day.on_conflict_do_update(
+        index_elements=list(DAY_KEYS[:3]),
+        set_={name: day_table.c[name] + day.excluded[name] for name in COLUMNS})
+    month = postgresql.insert(month_table).values(
+        {name: sa.bindparam("month_" + name) for name in MONTH_KEYS + MONTH_COLUMNS})
+    month = month.on_conflict_do_update(
+        index_elements=list(MONTH_KEYS),
+        set_={name: month_table.c[name] + month.excluded[name] for name in MONTH_COLUMNS})
+    return month.add_cte(day.cte("day_row"))
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, *,
@@ -133,8 +172,7 @@ def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, *,
     """
     if not delta:
         return
-    dialect = db.session.get_bind().dialect.name
-    stmt = _upsert_statement(model, dialect, tuple(keys), columns, conflict)
+    stmt = _upsert_statement(model, _dialect(), tuple(keys), columns, conflict)
     rows = [{**dict(zip(keys, key)), **dict(zip(columns, counts))}
             for key, counts in sorted(delta.items())]  # in key order: no deadlocks between two
     for first in range(0, len(rows), BATCH):
