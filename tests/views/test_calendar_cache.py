@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from itsdangerous import URLSafeTimedSerializer
 
 from booking.extensions import db
 from booking.services import calendar_cache
@@ -303,5 +304,36 @@ def sign_in(app, email: str):
     """A browser signed in as *email*; refused while the person's organisation is
     suspended: then every page sends the cached and the computed reader to sign in alike."""
     reader = app.test_client()
-    reader.post("/login", data={"email": email, "password": PASSWORD})
+    # Followed, so the page it lands on shows (and takes) the flashed welcome.
+    reader.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=True)
     return reader
+
+
+_NONCE = re.compile(r'nonce="([^"]+)"')
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_a_reused_page_has_its_own_nonce_and_its_sessions_token(app, world):
+    """Served from the cache, a page still names this answer's nonce (the one its
+    Content-Security-Policy header allows) and the CSRF token of the asking session."""
+    app.config["CALENDAR_CACHE_SIZE"] = 64
+    first, second = sign_in(app, "member@school.org"), sign_in(app, "member@school.org")
+    url = pages(world)[3]  # Lab's week: page styles, so a nonce
+    with app.app_context():
+        cache = calendar_cache.page_cache()
+    answers = [(reader, reader.get(url)) for reader in (first, first, second, second)]
+    # Each browser's second asking was reused whole, the second browser's first its grid.
+    assert cache.hits == 3
+    assert [r.status_code for _reader, r in answers] == [200] * 4
+    nonces = set()
+    for reader, response in answers:
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        nonce, = set(_NONCE.findall(body))
+        assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+        nonces.add(nonce)
+        with reader.session_transaction() as state:
+            raw = state["csrf_token"]
+        serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        assert {serializer.loads(token) for token in _TOKEN.findall(body)} == {raw}
+    assert len(nonces) == len(answers)  # a fresh nonce in every answer
