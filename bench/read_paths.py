@@ -161,7 +161,15 @@ def _sign_in(port: int) -> str:
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": session})
     if status != 302:
         raise SystemExit(f"could not sign in: {status}")
-    return headers["set-cookie"].split(";", 1)[0]
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    # As a browser: follow to the page signing in leads to, keeping the cookie it updates
+    # (what that page took out of the session, or a CSRF token it put in), so that wrk's
+    # fixed cookie is a settled session's, as a person's browser sends after a page or two.
+    _status, headers, _body = harness.request(port, "GET", headers["location"],
+                                              headers={"Cookie": cookie})
+    if headers.get("set-cookie", "").startswith(cookie.split("=", 1)[0] + "="):
+        cookie = headers["set-cookie"].split(";", 1)[0]
+    return cookie
 
 
 def _measure(port: int, cookie: str, world: dict, args) -> dict:
@@ -246,7 +254,8 @@ def _count_statements(url: str, world: dict, *, page_cache: bool = True) -> dict
         return counted["n"]
 
     client = app.test_client()
-    client.post("/login", data={"email": "viewer@bench.org", "password": PASSWORD})
+    client.post("/login", data={"email": "viewer@bench.org", "password": PASSWORD},
+                follow_redirects=True)
     feed = world["paths"]["feed"]
     etag = client.get(feed).headers["ETag"]
     slot = iter(range(10_000))

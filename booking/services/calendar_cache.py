@@ -29,18 +29,52 @@ key is read *before* the page's data: the data behind an entry is at least as ne
 key, never older, so an entry can be no staler than its key says (the argument of the
 feed's version key, services/feed_state.py).
 
-CALENDAR_CACHE_SIZE = 0 turns it off (bench/read_paths.py --no-page-cache measures that).
+**Whole pages.** With the grid reused, a page still cost ~9 ms of CPU for everything around
+it (the layout, the menu's counts, the sign-in lookup). So the views also keep the finished
+body (`FinishedPage`) under the grid's key plus everything else the page shows
+(`page_key`): the full URL (path and query), the person (id, name, organisation, role,
+active: the organisation's name is in the grid key's organisations), the login session (the
+login key and the raw CSRF token of the session cookie: the body carries the token signed
+from it), the menu's counts (requests waiting, unread notifications: the same functions the
+menu calls) and, for the timeline, the organisations of its filter. What base.html,
+_nav.html, _flashes.html and the calendar templates read, each covered:
+
+- `_('…')`, `get_locale()`, `LANGUAGE_NAMES`: the language (grid key);
+- `nav_items()`: the role (grid key); `requests_count()`, `unread_count()`: page_key;
+- `current_user.name`, `current_user.organisation.name`: page_key, organisations (grid key);
+- `csrf_token()`: the session's raw token (page_key). Flask-WTF signs it with a timestamp;
+  WTF_CSRF_TIME_LIMIT is None here, and with a limit, `reuse_allowed` refuses below two
+  minutes, so a reused body's token is at most a minute older than a fresh one;
+- `request.endpoint`, `request.path`, `request.full_path`, the page's parameters: the URL;
+- `get_flashed_messages()` and the resource page's refusal take something out of the
+  session: a request carrying either is never served from nor stored into the cache
+  (`reuse_allowed`);
+- `url_for(...)`, `bootstrap.load_css/js()`: the script root (grid key) and the settings;
+- `page_styles()`: its rules are part of the body; its nonce is replaced by this answer's
+  (`FinishedPage.with_nonce`), so every answer has a fresh one and the security headers
+  are set by the after_request hooks as for any answer;
+- the timeline's problems, zone label, filters and paging: the URL, the zone, the clock's
+  minute (grid key), `has_more`/`can_book`/`has_rows` come with the grid;
+- the resource page's name, kind, places, slots, approval, state: its `updated_at`, and its
+  organisation's name (grid key); the window limits come with the grid.
+
+Only views that answer a plain 200 HTML page use it: the body is stored once the template is
+rendered, and an abort or redirect never gets there.
+
+CALENDAR_CACHE_SIZE = 0 turns both off (bench/read_paths.py --no-page-cache measures that).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
+from flask.sessions import SessionMixin
 
 from booking.extensions import db
 from booking.models import Organisation, Resource, User
@@ -112,3 +146,46 @@ _ORGANISATIONS = sa.select(Organisation.id, Organisation.name,
 def organisations_key() -> tuple:
     """Statement 2: every organisation's name and state (a consortium has a few dozen)."""
     return tuple(tuple(row) for row in db.session.execute(_ORGANISATIONS))
+
+
+# ----------------------------------------------------------------------- whole pages
+
+#: What views take out of the session while rendering: a request carrying one is computed.
+SESSION_CONSUMED = ("_flashes", "refusal")
+_CSRF_MIN_LIMIT = 120  # seconds a signed CSRF token must stay valid for a reused body
+
+
+@dataclass(frozen=True)
+class FinishedPage:
+    """A page's body and the CSP nonce it was rendered with (None: it has no inline style)."""
+
+    body: str
+    nonce: str | None
+
+    def with_nonce(self, fresh: Callable[[], str]) -> str:
+        """The body for this answer: its page styles under *fresh()*, the answer's own
+        nonce (headers.csp_nonce), which the Content-Security-Policy header will carry."""
+        if self.nonce is None:
+            return self.body
+        nonce = fresh()
+        if nonce == self.nonce:  # rendered by this very request
+            return self.body
+        return self.body.replace(f'nonce="{self.nonce}"', f'nonce="{nonce}"')
+
+
+def reuse_allowed(session: SessionMixin) -> bool:
+    """Whether this request's whole page may be served from, or stored into, the cache: the
+    session holds its CSRF token already (rendering would otherwise make one and store it)
+    and nothing the page would take out of it (flashed messages, a refusal)."""
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+    if limit is not None and limit < _CSRF_MIN_LIMIT:
+        return False
+    return "csrf_token" in session and not any(name in session for name in SESSION_CONSUMED)
+
+
+def page_key(grid_key: tuple, url: str, user: User, session: SessionMixin,
+             counts: tuple, shown: tuple = ()) -> tuple:
+    """A whole page's key: its grid's, and what the rest of the page shows (module docstring).
+    *counts* are the menu's numbers, *shown* whatever else the view puts on the page."""
+    return ("page", grid_key, url, user.name, session.get("_user_id"),
+            session.get("csrf_token"), counts, shown)

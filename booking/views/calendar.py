@@ -25,13 +25,14 @@ from booking import limits
 from booking.bare import reads_only
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
-from booking.headers import style_class
+from booking.headers import csp_nonce, style_class
 from booking.models import ResourceKind, User
 from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import calendar as calendar_service
 from booking.services import calendar_cache
 from booking.timezones import is_valid_timezone
+from booking.views import inbox as inbox_views
 
 bp = Blueprint("calendar", __name__)
 
@@ -169,11 +170,14 @@ def resource(resource_id: int):
                 page.anchor, now, *_reader_key(person, page.zone),
                 calendar_cache.organisations_key())
 
-    grid_html, limits = _computed(key, grid)
-    return render_template(
-        "calendar/resource.html", resource=item, page=page, links=links, grid_html=grid_html,
-        refusal=pop_refusal(resource_id), zone_label=zone_label(page.zone, page.span),
-        limits=limits)
+    def render(grid_key: tuple | None) -> str:
+        grid_html, limits = _computed(grid_key, grid)
+        return render_template(
+            "calendar/resource.html", resource=item, page=page, links=links,
+            grid_html=grid_html, refusal=pop_refusal(resource_id),
+            zone_label=zone_label(page.zone, page.span), limits=limits)
+
+    return _whole_page(person, key, render)
 
 
 @bp.get("/calendar")
@@ -219,14 +223,21 @@ def timeline():
                 *_reader_key(person, zone), calendar_cache.resources_key(shown),
                 calendar_cache.organisations_key())
 
-    part = _computed(key, table)
-    return render_template("calendar/timeline.html", page=page, table=part.html,
-                           has_rows=part.has_rows, can_book=part.can_book,
-                           filters=filters, query=query, number=number,
-                           has_more=part.has_more, whole_day=whole_day,
-                           organisations=calendar_service.offering_organisations(person),
-                           kinds=kind_names(), problems=page.problems + problems,
-                           zone_label=zone_label(zone, page.span))
+    # The filter's organisations: read before the page like the key, and part of it.
+    organisations = calendar_service.offering_organisations(person)
+
+    def render(grid_key: tuple | None) -> str:
+        part = _computed(grid_key, table)
+        return render_template("calendar/timeline.html", page=page, table=part.html,
+                               has_rows=part.has_rows, can_book=part.can_book,
+                               filters=filters, query=query, number=number,
+                               has_more=part.has_more, whole_day=whole_day,
+                               organisations=organisations,
+                               kinds=kind_names(), problems=page.problems + problems,
+                               zone_label=zone_label(zone, page.span))
+
+    return _whole_page(person, key, render,
+                       shown=tuple((o.id, o.name) for o in organisations))
 
 
 @dataclass(frozen=True)
@@ -245,8 +256,35 @@ class _Computed:
     styles: tuple[tuple[str, str], ...]  # the style_class rules the value's HTML uses
 
 
-def _computed(key: Callable[[], tuple], compute: Callable[[], T]) -> T:
-    """compute(), or what it gave before under the same key (services.calendar_cache).
+def _whole_page(person: User, key: Callable[[], tuple],
+                render: Callable[[tuple | None], str], shown: tuple = ()) -> str:
+    """The page's body: render(grid key), or the body it gave before under the same page key
+    (services.calendar_cache.page_key) with this answer's nonce in it.
+
+    A request that carries flashed messages or a refusal (reuse_allowed) is rendered, its grid
+    still reused; with the cache off (CALENDAR_CACHE_SIZE = 0) everything is computed.
+    """
+    cache = calendar_cache.page_cache()
+    if cache is None:
+        return render(None)
+    grid_key = key()
+    if not calendar_cache.reuse_allowed(session):
+        return render(grid_key)
+    menu = inbox_views.counts()  # the functions the menu calls, in the same order
+    page_key = calendar_cache.page_key(
+        grid_key, request.full_path, person, session,
+        counts=(menu["requests_count"](), menu["unread_count"]()), shown=shown)
+
+    def finished() -> calendar_cache.FinishedPage:
+        body = render(grid_key)
+        return calendar_cache.FinishedPage(body, g.get("csp_nonce"))
+
+    return cache.get_or_compute(page_key, finished).with_nonce(csp_nonce)
+
+
+def _computed(key: tuple | None, compute: Callable[[], T]) -> T:
+    """compute(), or what it gave before under the same key (services.calendar_cache);
+    always compute() when *key* is None (the cache is off).
 
     The HTML names classes whose rules page_styles() writes into the page's head: they are
     kept with it and registered again on reuse, in the same order.
@@ -263,7 +301,8 @@ def _computed(key: Callable[[], tuple], compute: Callable[[], T]) -> T:
         return _Computed(value, styles)
 
     cache = calendar_cache.page_cache()
-    found = cache.get_or_compute(key(), styled) if cache is not None else styled()
+    use_cache = cache is not None and key is not None
+    found = cache.get_or_compute(key, styled) if use_cache else styled()
     collected = g.setdefault("page_styles", {})
     for name, declarations in found.styles:
         collected.setdefault(name, declarations)
