@@ -24,6 +24,10 @@ run: $(VENV)/.installed-app
 # pytest-xdist workers: one per core by default; PYTEST_WORKERS=0 runs in one process.
 # worksteal: a worker that runs out takes tests from the other, so a slow test ends no queue.
 PYTEST_WORKERS ?= auto
+# pytest keeps each test module's rewritten bytecode only where Python may write bytecode: with
+# PYTHONDONTWRITEBYTECODE set (some shells and images set it) every run rewrites ~380 modules
+# again in every worker, seconds each time.
+test: export PYTHONDONTWRITEBYTECODE =
 test: $(VENV)/.installed-test ics-check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
