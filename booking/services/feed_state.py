@@ -18,6 +18,7 @@ the newest change times and write them.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -300,13 +301,11 @@ def _remember_key(feed: CalendarFeed, key: str, valid_until: datetime) -> None:
     """Store the key for the fingerprint the feed already has (if no one changed it since)."""
     if feed.version_key == key and feed.valid_until == valid_until:
         return
-    db.session.execute(
-        sa.update(CalendarFeed)
-        .where(CalendarFeed.id == feed.id,
-               CalendarFeed.content_fingerprint.is_not_distinct_from(feed.content_fingerprint))
-        .values(version_key=key, valid_until=valid_until)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    _store(sa.update(CalendarFeed)
+           .where(CalendarFeed.id == feed.id,
+                  CalendarFeed.content_fingerprint.is_not_distinct_from(feed.content_fingerprint))
+           .values(version_key=key, valid_until=valid_until)
+           .execution_options(synchronize_session=False))
 
 
 def _record_change(feed: CalendarFeed, fingerprint: str, newest: datetime,
@@ -322,18 +321,38 @@ def _record_change(feed: CalendarFeed, fingerprint: str, newest: datetime,
     if previous is not None:
         changed_at = max(changed_at, _whole_second(previous) + _SECOND)
     changed_at = max(min(changed_at, _whole_second(now)), previous or changed_at)
-    written = db.session.execute(
+    written = _store(
         sa.update(CalendarFeed)
         .where(CalendarFeed.id == feed.id,
                CalendarFeed.content_fingerprint.is_not_distinct_from(feed.content_fingerprint))
         .values(content_fingerprint=fingerprint, content_changed_at=changed_at,
                 version_key=key, valid_until=valid_until)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+        .execution_options(synchronize_session=False))
+    if written is None:  # another worker stored its state first: ours stands for this answer
+        return FeedState(fingerprint, changed_at)
     if not written:
         db.session.refresh(feed)
         changed_at = max(changed_at, feed.content_changed_at or changed_at)
     return FeedState(fingerprint, changed_at)
+
+
+def _store(update: sa.Update) -> int | None:
+    """Run one compare-and-set UPDATE of the feed row and commit; the rows it wrote.
+
+    None when SQLite refuses the write because another process wrote since this request
+    began reading (SQLITE_BUSY_SNAPSHOT: two workers computing one feed's state at once; it
+    comes at once, not after the busy timeout). The stored state is a shortcut for the next
+    poll: the answer stands without it, and the next poll stores it.
+    """
+    try:
+        written = db.session.execute(update).rowcount
+        db.session.commit()
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        if getattr(exc.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY_SNAPSHOT:
+            raise
+        return None
+    return written
 
 
 def _whole_second(moment: datetime) -> datetime:
