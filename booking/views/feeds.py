@@ -26,7 +26,7 @@ from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
 from booking.services import feeds as service
 from booking.services import resources as resource_service
-from booking.services.feed_state import feed_state, poll, stored_state
+from booking.services.feed_state import FeedState, feed_state, poll, stored_state
 from booking.views.helpers import show_field_errors
 
 bp = Blueprint("feeds", __name__)
@@ -62,18 +62,17 @@ def feed(token: str):
     host = links.uid_domain()
     context = (host, links.public_address(), locale)
     # Most polls end here: nothing the feed was computed from changed, one statement.
-    if (state := stored_state(polled, now=now, context=context)) is not None:
-        etag = cache.etag(state.fingerprint)
-        if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
-            return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
+    state = stored_state(polled, now=now, context=context)
+    if state is not None and (answer := _known_not_modified(cache, state, coding, now)):
+        return answer
     found = service.find_feed(token)
     if found is None:
         return _feed_not_found()
     with force_locale(locale):
-        state = feed_state(found, now=now, context=context, polled=polled)
-        etag = cache.etag(state.fingerprint)
-        if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
-            return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
+        if state is None:  # else the stored state holds, and only this process lacks its ETag
+            state = feed_state(found, now=now, context=context, polled=polled)
+            if answer := _known_not_modified(cache, state, coding, now):
+                return answer
         body = _render_feed(found, now, host, locale, cache.events)
     etag = hashlib.sha256(body).hexdigest()
     cache.remember(state.fingerprint, etag)
@@ -168,6 +167,15 @@ def _booking_links():
     sample = links.public_url("bookings.detail", booking_id=1)
     prefix, _sep, suffix = sample.rpartition("/1")
     return lambda booking: f"{prefix}/{booking.id}{suffix}"
+
+
+def _known_not_modified(cache: _FeedCache, state: FeedState, coding: str | None,
+                        now: datetime) -> Response | None:
+    """A 304 when the client holds the ETag this process last made for the feed's state."""
+    etag = cache.etag(state.fingerprint)
+    if etag is not None and _not_modified(_tagged(etag, coding), state.last_modified, now):
+        return _feed_response(b"", _tagged(etag, coding), state.last_modified, status=304)
+    return None
 
 
 def _not_modified(etag: str, last_modified: datetime, now: datetime) -> bool:
