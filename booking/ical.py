@@ -11,8 +11,6 @@ the client checklist this follows; booking.ical_import reads closures back from 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +19,7 @@ import icalendar
 from flask_babel import gettext as _
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
+from booking.lru import LruCache
 from booking.models import Booking, BookingStatus
 from booking.vtimezone import vtimezone
 
@@ -43,34 +42,13 @@ DetailsFor = Callable[[Booking], bool]
 _END = b"END:VCALENDAR\r\n"
 
 
-class EventCache:
+class EventCache(LruCache[tuple, bytes]):
     """Rendered VEVENTs by everything that goes into them, least recently used dropped first.
 
     icalendar needs about a millisecond per event (its folding walks every character), so a
     10,000-booking feed takes seconds to render from scratch; with this cache only the
     bookings that changed since the last render are serialised again.
     """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._events: OrderedDict[tuple, bytes] = OrderedDict()
-        self._lock = threading.Lock()  # threaded servers share one cache per process
-
-    def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            event = self._events.get(key)
-            if event is not None:
-                self._events.move_to_end(key)
-            return event
-
-    def put(self, key: tuple, event: bytes) -> None:
-        with self._lock:
-            self._events[key] = event
-            if len(self._events) > self.size:
-                self._events.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._events)
 
 
 def clean_text(text: str | None) -> str:

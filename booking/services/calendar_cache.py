@@ -66,50 +66,22 @@ CALENDAR_CACHE_SIZE = 0 turns both off (bench/read_paths.py --no-page-cache meas
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from collections.abc import Callable, Hashable
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
 from flask.sessions import SessionMixin
 
 from booking.extensions import db
+from booking.lru import LruCache
 from booking.models import Organisation, Resource, User
 
-T = TypeVar("T")
 _EXTENSION = "calendar_page_cache"
 
 
-class PageCache:
-    """A bounded least-recently-used map; a lock, for threaded workers."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]
-        value = compute()  # outside the lock: another request may compute meanwhile
-        with self._lock:
-            self.misses += 1
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+class PageCache(LruCache[Hashable, object]):
+    """Computed grids and finished pages, under keys made of everything they show."""
 
 
 def page_cache() -> PageCache | None:

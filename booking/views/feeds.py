@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -21,6 +20,7 @@ from booking import ical, ical_import, links
 from booking.bare import bare, reads_only
 from booking.db_types import utcnow
 from booking.exceptions import BookingsWouldBreak, InvalidInput
+from booking.lru import LruCache
 from booking.messages import describe_breach
 from booking.models import CalendarFeed, FeedScope, Resource
 from booking.permissions import can_manage_resource
@@ -263,20 +263,13 @@ class _FeedCache:
 
     def __init__(self, events: int, etags: int) -> None:
         self.events = ical.EventCache(events)
-        self._etags: OrderedDict[str, str] = OrderedDict()
-        self._size = etags
-        self._lock = threading.Lock()
+        self._etags: LruCache[str, str] = LruCache(etags)
 
     def etag(self, fingerprint: str) -> str | None:
-        with self._lock:
-            return self._etags.get(fingerprint)
+        return self._etags.get(fingerprint)
 
     def remember(self, fingerprint: str, etag: str) -> None:
-        with self._lock:
-            self._etags[fingerprint] = etag
-            self._etags.move_to_end(fingerprint)
-            if len(self._etags) > self._size:
-                self._etags.popitem(last=False)
+        self._etags.put(fingerprint, etag)
 
 
 _cache_lock = threading.Lock()
