@@ -110,8 +110,20 @@ class Resource(db.Model):
 
     def note_locked_version(self) -> None:
         """Called under the resource's lock: rules() may use the cache for this version."""
+        self.__dict__["_rules_key"] = self._version()
+
+    def known_rules(self) -> BookingRules | None:
+        """The rules this process keeps for the version of the resource as read, if any.
+
+        For pages, which take no lock (services.calendar.rules_of says why that is sound
+        there); after it, rules() keeps what it builds for this version.
+        """
+        self.__dict__["_rules_key"] = key = self._version()
+        return _RULES_CACHE.get(key)
+
+    def _version(self) -> tuple[str, int, datetime]:
         database = str(sa.inspect(self).session.get_bind().url)  # one process, many databases
-        self.__dict__["_rules_key"] = (database, self.id, self.updated_at)
+        return (database, self.id, self.updated_at)
 
     def _build_rules(self) -> BookingRules:
         return BookingRules(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -146,12 +146,8 @@ def _with_bookings(user: User, resources: Sequence[Resource],
     return [ResourceBookings(r, rules[r.id], records[r.id], occupying[r.id]) for r in resources]
 
 
-_RULES: dict[tuple[str, int, datetime], BookingRules] = {}
-_RULES_SIZE = 4096
-
-
 def rules_of(resources: Sequence[Resource]) -> dict[int, BookingRules]:
-    """Each resource's rules (Resource.rules()), built once per version of them per process.
+    """Each resource's rules, from the per-process cache of Resource.rules() by version.
 
     A resource's `updated_at` moves with every change of its rules, its windows and closures
     included (models.resource._touch_changed_rules), so (id, updated_at) names one version of
@@ -161,21 +157,16 @@ def rules_of(resources: Sequence[Resource]) -> dict[int, BookingRules]:
     resources, so the rules kept under a version are that version's or newer (newer only
     while a change commits, and its new `updated_at` retires the old key at once).
     """
-    database = str(db.engine.url)
     found, missing = {}, []
     for resource in resources:
-        rules = _RULES.get((database, resource.id, resource.updated_at))
-        if rules is None:
+        if (rules := resource.known_rules()) is None:
             missing.append(resource)
         else:
             found[resource.id] = rules
     if missing:
         _load_windows_and_closures(missing)
-        if len(_RULES) + len(missing) > _RULES_SIZE:
-            _RULES.clear()
         for resource in missing:
-            found[resource.id] = _RULES[(database, resource.id, resource.updated_at)] = (
-                resource.rules())
+            found[resource.id] = resource.rules()  # kept for its version (known_rules)
     return found
 
 
