@@ -6,7 +6,7 @@ that serve pages skip them (issue 16). The input guards (booking.guards, booking
 still run for every route: they cost nothing without a body or a query string.
 
 Views marked `reads_only` (the feeds, the calendar pages) run their statements outside a
-transaction block on PostgreSQL: see read_without_begin().
+transaction block: see read_without_begin().
 """
 
 from __future__ import annotations
@@ -46,19 +46,28 @@ def register(app: Flask) -> None:
 
 
 def read_without_begin() -> None:
-    """On PostgreSQL, run this request's statements outside a transaction block (autocommit).
+    """Run this request's statements outside a transaction block: each stands alone.
 
     A page or a feed poll that only reads needs no transaction: under READ COMMITTED, the
-    level we run at, each statement takes its own snapshot inside a transaction too, so what
-    it reads is the same. Without one, each statement is one round trip instead of BEGIN, the
-    statement, and the pool's ROLLBACK when the request ends; with the machine busy each round
-    trip also waits for a core (bench/speed.md). A write in such a request commits by itself,
-    so a view marked reads_only must not make two writes that belong together. SQLite keeps
-    its transaction: there a read transaction is one snapshot for all its statements, and its
-    BEGIN costs no round trip.
+    level PostgreSQL runs at, each statement takes its own snapshot inside a transaction too,
+    so what it reads is the same; on SQLite each statement then reads the newest commit, as
+    on PostgreSQL. What these views read is built for that: the page cache's key and a feed's
+    version key are read before the rows they stand for, so rows can only be newer than the
+    key, never older (services.calendar_cache, services.feed_state). Without a transaction
+    block a PostgreSQL statement is one round trip instead of BEGIN, the statement, and the
+    pool's ROLLBACK when the request ends (with the machine busy each round trip also waits
+    for a core: bench/speed.md); on SQLite it saves the BEGIN and the ROLLBACK, the most a
+    304 does beside its one statement. A write in such a request commits by itself, so a
+    view marked reads_only must not make two writes that belong together; a service that
+    needs a write transaction still takes one (services.locking.begin_write).
     """
-    from booking.extensions import db  # extensions imports is_bare from here
+    from booking.extensions import SQLITE_BEGIN_OPTION, SQLITE_NO_BEGIN, db  # see below
 
+    # (extensions imports is_bare from here, so this module imports it when called.)
     session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    else:
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: SQLITE_NO_BEGIN})

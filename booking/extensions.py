@@ -46,8 +46,10 @@ bootstrap = Bootstrap5()
 # several workers points it at Redis (see the README).
 limiter = Limiter(get_remote_address, default_limits=[])
 
-# The session-level option that asks SQLite for a write lock at BEGIN (see services.locking).
+# The session-level option that asks SQLite for a write lock at BEGIN (see services.locking),
+# or for no BEGIN at all: each statement then stands alone (bare.read_without_begin).
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+SQLITE_NO_BEGIN = "NONE"
 
 
 def init_app(app: Flask) -> None:
@@ -139,6 +141,8 @@ def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if mode == SQLITE_NO_BEGIN:
+            return  # the driver runs each statement in a transaction of its own
         dbapi_connection = connection.connection.dbapi_connection
         writes = mode != "DEFERRED" and isinstance(dbapi_connection, TurnTakingConnection)
         if writes:
