@@ -34,12 +34,15 @@ from booking.extensions import db
 from booking.models import AuditEntry, Booking, Resource, User
 from booking.models.audit import OBJECT_TYPES
 from booking.permissions import audit_visible, can_read_audit
+from booking.prepared import Prepared
 
 #: Rows a CSV export holds at most (the newest); narrow the filters for older ones.
 MAX_EXPORT_ROWS = 100_000
 
 _TABLE = AuditEntry.__table__
-_INSERT = sa.insert(_TABLE)
+# Every change writes it, with every column but the key (_row): on the driver (booking.prepared).
+_INSERT = Prepared(sa.insert(_TABLE), column_keys=[c.key for c in _TABLE.columns
+                                                   if c.key != "id"])
 
 
 def init_app(app: Flask) -> None:
@@ -52,7 +55,7 @@ def record(event: Event) -> None:
     """Add the event's entries to the change's transaction: one INSERT, however many rows."""
     rows = list(_rows(event))
     if rows:
-        db.session.execute(_INSERT, rows)
+        _INSERT.run(rows if len(rows) > 1 else rows[0])
 
 
 def _rows(event: Event) -> Iterator[dict[str, Any]]:

@@ -21,6 +21,7 @@ from booking.events import Action, BookingsChanged, BookingState
 from booking.exceptions import Conflict
 from booking.extensions import db
 from booking.models import Booking, BookingSeries, BookingStatus, Resource, User
+from booking.prepared import Prepared
 from booking.permissions import can_manage_resource
 from booking.scheduling import BookingRules, Interval, Reason
 from booking.services import ledger
@@ -190,7 +191,9 @@ def _occupy(booking: Booking, resource: Resource, rules: BookingRules, period: I
 
 
 _BOOKING = Booking.__table__
-_INSERT_BOOKING = sa.insert(_BOOKING).returning(_BOOKING.c.id)
+# Every column but the key, each run giving them all; on the driver (booking.prepared).
+_INSERT_BOOKING = Prepared(sa.insert(_BOOKING).returning(_BOOKING.c.id),
+                           column_keys=[c.key for c in _BOOKING.columns if c.key != "id"])
 
 
 def _insert(booking: Booking) -> None:
@@ -210,7 +213,7 @@ def _insert(booking: Booking) -> None:
                 default.arg(None) if default.is_callable else default.arg)
             setattr(booking, column.key, value)
         row[column.key] = booking.__dict__[column.key]
-    booking.id = db.session.execute(_INSERT_BOOKING, row).scalar_one()
+    booking.id = _INSERT_BOOKING.scalar(row)
     make_transient_to_detached(booking)
     db.session.add(booking)
 

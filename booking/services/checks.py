@@ -26,6 +26,7 @@ from booking.extensions import db
 from booking.db_types import utcnow
 from booking.models import OCCUPYING_STATUSES, Booking, BookingStatus, Resource, User
 from booking.permissions import bookable, can_book, can_manage_resource
+from booking.prepared import Prepared
 from booking.scheduling import BookingRules, Interval, Occupancy, Reason, Verdict
 from booking.services import clashes, quotas
 
@@ -196,11 +197,9 @@ def _conflict(viewer: User, resource: Resource, verdicts: list[Verdict], *,
 def occupancies(resource: Resource, span: Interval, *,
                 excluding: frozenset[int] = frozenset()) -> list[Occupancy]:
     """What occupies the resource during *span*, read with a bounded index range."""
-    stmt = _occupying_statement((Booking.id, Booking.occupied_start_at,
-                                 Booking.occupied_end_at, Booking.quantity))
     return [Occupancy(Interval(start, end), quantity, booking_id)
-            for booking_id, start, end, quantity in db.session.execute(
-                stmt, _occupying_params(resource, span))
+            for booking_id, start, end, quantity in _OCCUPANCIES.rows(
+                _occupying_params(resource, span))
             if booking_id not in excluding]
 
 
@@ -222,6 +221,11 @@ def _occupying_statement(columns: tuple) -> sa.Select:
         Booking.occupied_end_at > sa.bindparam("span_start"),
         Booking.status.in_(OCCUPYING_STATUSES),
     )
+
+
+# Every booking reads it: run on the driver (booking.prepared, issue 16).
+_OCCUPANCIES = Prepared(_occupying_statement((Booking.id, Booking.occupied_start_at,
+                                              Booking.occupied_end_at, Booking.quantity)))
 
 
 def _occupying_params(resource: Resource, span: Interval) -> dict:

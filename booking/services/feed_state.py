@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from booking.extensions import db
 from booking.ical import OUTPUT_VERSION
+from booking.prepared import Prepared
 from booking.models import (Booking, BookingStatus, CalendarFeed, FeedScope, Organisation,
                             Resource, User)
 from booking.models.feed_versions import resource_feed_version
@@ -72,7 +73,7 @@ def poll(token: str) -> Poll | None:
     """
     if (wanted := token_hash(token)) is None:
         return None
-    row = db.session.execute(_poll_statement("token_hash"), {"key": wanted}).first()
+    row = _prepared_poll("token_hash").first({"key": wanted})
     return None if row is None else _as_poll(row)
 
 
@@ -100,8 +101,7 @@ def feed_state(feed: CalendarFeed, *, now: datetime, context: tuple = (),
     moment the stored fingerprint still holds, and no booking is read. Otherwise the
     fingerprint is computed from the rows as before.
     """
-    polled = polled or _as_poll(db.session.execute(_poll_statement("id"),
-                                                   {"key": feed.id}).one())
+    polled = polled or _as_poll(_prepared_poll("id").first({"key": feed.id}))
     key = version_key(polled, context)
     stored = (feed.version_key, feed.content_fingerprint, feed.content_changed_at,
               feed.valid_until)
@@ -184,10 +184,16 @@ def _poll_statement(by: str) -> sa.Select:
             .select_from(joined).where(feed.c[by] == sa.bindparam("key")))
 
 
+@cache
+def _prepared_poll(by: str) -> Prepared:
+    """The poll as every 304 runs it: on the driver (booking.prepared, issue 16)."""
+    return Prepared(_poll_statement(by))
+
+
 _FIRST_INPUT = 3 + len(_STATE_COLUMNS)
 
 
-def _as_poll(row: sa.Row) -> Poll:
+def _as_poll(row: tuple) -> Poll:
     return Poll(row[0], FeedScope(row[1]), row[2], tuple(row[3:_FIRST_INPUT]),
                 tuple(row[_FIRST_INPUT:]))
 

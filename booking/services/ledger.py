@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from booking.events import Action, Event, ResourceChanged
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, LedgerEntry, LedgerMonth, Resource
+from booking.prepared import Prepared
 from booking.scheduling import Interval
 from booking.scheduling.availability import zone_named
 from booking.scheduling.ledger import day_counts
@@ -125,7 +126,7 @@ def _apply(resource: Resource, delta: dict[Key, Counts]) -> None:
     if len(days) == 1 and len(months) == 1 and _dialect() == "postgresql":
         # The usual booking: one day row and one month row, written in one round trip.
         ((day_key, day_row_counts),), ((month_key, month_counts),) = days.items(), months.items()
-        db.session.execute(_day_and_month_statement(), {
+        _day_and_month_statement().run({
             **_params("day_", DAY_KEYS, COLUMNS, day_key, day_row_counts),
             **_params("month_", MONTH_KEYS, MONTH_COLUMNS, month_key, month_counts)})
         return
@@ -139,7 +140,7 @@ def _params(prefix: str, keys: tuple[str, ...], columns: tuple[str, ...], key: t
 
 
 @cache
-def _day_and_month_statement() -> sa.Insert:
+def _day_and_month_statement() -> Prepared:
     """PostgreSQL: the day upsert as a data-modifying CTE of the month upsert, one statement.
 
     The two rows are in different tables, so neither part needs the other's result; the
@@ -156,7 +157,7 @@ def _day_and_month_statement() -> sa.Insert:
     month = month.on_conflict_do_update(
         index_elements=list(MONTH_KEYS),
         set_={name: month_table.c[name] + month.excluded[name] for name in MONTH_COLUMNS})
-    return month.add_cte(day.cte("day_row"))
+    return Prepared(month.add_cte(day.cte("day_row")))
 
 
 def _dialect() -> str:
@@ -177,20 +178,22 @@ def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, *,
             for key, counts in sorted(delta.items())]  # in key order: no deadlocks between two
     for first in range(0, len(rows), BATCH):
         batch = rows[first:first + BATCH]
-        db.session.execute(stmt, batch if len(batch) > 1 else batch[0])
+        stmt.run(batch if len(batch) > 1 else batch[0])
 
 
 @cache
 def _upsert_statement(model, dialect: str, keys: tuple[str, ...], columns: tuple[str, ...],
-                      conflict: int | None) -> sa.Insert:
+                      conflict: int | None) -> Prepared:
     """INSERT ... ON CONFLICT DO UPDATE adding the counts, built once per table and dialect.
 
     A statement built per call (with the rows as its VALUES) was compiled anew every time: a
-    third of a booking's Python work (bench/speed.md). This one is compiled once and cached.
+    third of a booking's Python work (bench/speed.md). This one is compiled once and cached,
+    and runs on the driver (booking.prepared).
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # Core: the ORM's bulk-insert machinery is not needed here
     stmt = insert(table)
-    return stmt.on_conflict_do_update(
+    return Prepared(stmt.on_conflict_do_update(
         index_elements=list(keys[:conflict]),
-        set_={name: table.c[name] + stmt.excluded[name] for name in columns})
+        set_={name: table.c[name] + stmt.excluded[name] for name in columns}),
+        column_keys=keys + columns)
