@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
+from booking.extensions import db
 from booking.models import User
 from booking.services import api_tokens
 
@@ -30,11 +32,11 @@ def authenticate_request():
     if scheme.lower() != "bearer" or not secret.strip():
         return unauthorized(_("Send your API token as 'Authorization: Bearer <token>'. "
                               "POST /api/v1/tokens gives you one."))
-    user = api_tokens.authenticate(secret.strip())
-    if user is None:
+    user_id = api_tokens.authenticate(secret.strip())
+    if user_id is None:
         return unauthorized(_("This token is unknown, expired or revoked."),
                             error="invalid_token")
-    g.api_user = user
+    g.api_user_id = user_id
     return None
 
 
@@ -46,5 +48,22 @@ def unauthorized(message: str, *, error: str | None = None):
 
 
 def api_user() -> User:
-    """The person the request's token belongs to."""
-    return g.api_user
+    """The person the request's token belongs to, with their organisation.
+
+    Read when a view first asks (the token's own read is a plain row); afterwards, and after
+    a service read the person (a booking's lock), from the session.
+    """
+    user = g.get("api_user")
+    if user is None:
+        user = g.api_user = db.session.get(User, g.api_user_id, options=_WITH_ORGANISATION)
+    return user
+
+
+_WITH_ORGANISATION = (joinedload(User.organisation),)
+
+
+def api_user_id() -> int:
+    """The id of the person the request's token belongs to, without reading them: for a
+    service that reads the person in its own transaction (a booking, with the resource it
+    locks: services.locking). api_user() afterwards answers from the session."""
+    return g.api_user_id

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from booking import events
 from booking.db_types import utcnow
@@ -22,7 +20,8 @@ from booking.events import Action, TokenChanged
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID, TOKEN_NAME_LENGTH
-from booking.models import ApiToken, User, hash_secret, new_secret
+from booking.models import ApiToken, Organisation, User, hash_secret, new_secret
+from booking.prepared import Prepared
 from booking.services.locking import begin_write
 
 MAX_SECRET_LENGTH = 200
@@ -48,37 +47,39 @@ def create_token(user: User, name: str = "", *, now: datetime | None = None
     return token, secret
 
 
-def authenticate(secret: str, *, now: datetime | None = None) -> User | None:
-    """The active person a live (unexpired, unrevoked) token belongs to, or None."""
+def authenticate(secret: str, *, now: datetime | None = None) -> int | None:
+    """The id of the active person a live (unexpired, unrevoked) token belongs to, or None.
+
+    The id only: the API reads the person when a view first needs them (booking.api.auth),
+    and a booking reads them with the resource it locks (services.locking), once.
+    """
     if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
     now = now or utcnow()
     wanted = hash_secret(secret)
-    found = db.session.execute(_token_statement(), {"token_hash": wanted}).first()
-    if found is None or not hmac.compare_digest(found.token_hash, wanted):
+    found = _TOKEN.first({"token_hash": wanted})
+    if found is None:
         return None
-    user = found.User
-    if found.revoked_at is not None or found.expires_at <= now or not user.is_active:
+    token_id, token_hash, revoked_at, expires_at, last_used_at, user_id, active = found
+    if not hmac.compare_digest(token_hash, wanted):
         return None
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
-        _mark_used(found.id, now)
-        return db.session.get(User, user.id)  # reloaded after the write's commit
-    return user
+    if revoked_at is not None or expires_at <= now or not active:
+        return None
+    if last_used_at is None or now - last_used_at >= LAST_USED_PRECISION:
+        _mark_used(token_id, now)
+    return user_id
 
 
-@cache
-def _token_statement() -> sa.Select:
-    """The token's columns as a plain row, with its person and their organisation
-    (User.is_active): one round trip.
-
-    Built once: every API request runs it. The token is not an ORM object (nothing changes
-    it here): that saves the identity map and attribute state of one entity per request.
-    """
-    return (sa.select(ApiToken.id, ApiToken.token_hash, ApiToken.revoked_at,
-                      ApiToken.expires_at, ApiToken.last_used_at, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == sa.bindparam("token_hash"))
-            .options(joinedload(User.organisation)))
+# The token's columns and whether its person is active (User.is_active: their account and
+# their organisation), as one plain row: every API request runs it, on the driver
+# (booking.prepared).
+_TOKEN = Prepared(
+    sa.select(ApiToken.id, ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at,
+              ApiToken.last_used_at, ApiToken.user_id,
+              sa.and_(User.is_active_account, Organisation.is_active))
+    .join(User, User.id == ApiToken.user_id)
+    .join(Organisation, Organisation.id == User.organisation_id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash")))
 
 
 def _mark_used(token_id: int, now: datetime) -> None:

@@ -67,17 +67,22 @@ def request_errors(start: datetime | None, end: datetime | None, quantity: int |
     return errors
 
 
-def create_booking(user: User, request: BookingRequest, *, now: datetime | None = None) -> Booking:
-    """Book the resource, or raise a domain error saying every reason it cannot be booked."""
+def create_booking(booker: User | int, request: BookingRequest, *,
+                   now: datetime | None = None) -> Booking:
+    """Book the resource, or raise a domain error saying every reason it cannot be booked.
+
+    *booker*: the person, or the id of one not read yet (the API's caller): they are read
+    with the resource the booking locks, once.
+    """
     now = now or utcnow()
     if errors := request_errors(request.start, request.end, request.quantity, request.title,
                                 now=now):
         raise InvalidInput(errors)
-    return with_retries(lambda: _create_locked(user, request, now))
+    return with_retries(lambda: _create_locked(booker, request, now))
 
 
-def _create_locked(user: User, request: BookingRequest, now: datetime) -> Booking:
-    resource = lock_findable(user, request.resource_id)
+def _create_locked(booker: User | int, request: BookingRequest, now: datetime) -> Booking:
+    resource, user = lock_findable(booker, request.resource_id)
     wanted = ([request.period], request.quantity)
     if not checks.judge(user, resource, *wanted, now=now)[0].ok:
         refused = checks.judge(user, resource, *wanted, now=now, search_days=ALTERNATIVES_DAYS)

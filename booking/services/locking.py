@@ -57,27 +57,29 @@ def begin_write() -> None:
 
 def lock_resource(resource_id: int) -> Resource:
     """Begin a write transaction holding the resource's lock, and return the resource."""
-    return _lock(resource_id, None)
+    return _lock(resource_id, None)[0]
 
 
-def lock_findable(user: User, resource_id: int) -> Resource:
-    """Like lock_resource, for a resource the person may find (permissions.can_find).
+def lock_findable(person: User | int, resource_id: int) -> tuple[Resource, User]:
+    """Like lock_resource, for a resource the person may find (permissions.can_find); the
+    resource and the person.
 
-    The person and their organisation are read again in the same statement as the resource
-    (as this transaction sees them: the organisation may have been suspended meanwhile).
+    The person (or the id of one not read yet: the API's caller) and their organisation are
+    read in the same statement as the resource, as this transaction sees them: the
+    organisation may have been suspended meanwhile.
     """
-    resource = _lock(resource_id, user)
+    resource, user = _lock(resource_id, person)
     if not can_find(user, resource):
         db.session.rollback()
         raise NotFound(_l("No such resource."))
-    return resource
+    return resource, user
 
 
-def _lock(resource_id: int, person: User | None) -> Resource:
+def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User | None]:
     if not 0 < resource_id <= MAX_ID:
         raise NotFound(_l("No such resource."))
     # The key from the identity: reading user.id of an expired object would load it first.
-    person_id = _person_id(person) if person is not None else None
+    person_id = person if isinstance(person, int) or person is None else _person_id(person)
     begin_write()
     stmt = _lock_statement(_is_sqlite(), person is not None)
     row = db.session.execute(stmt, {"resource_id": resource_id, "person_id": person_id}).first()
@@ -86,7 +88,7 @@ def _lock(resource_id: int, person: User | None) -> Resource:
         raise NotFound(_l("No such resource."))
     resource = row[0]
     resource.note_locked_version()
-    return resource
+    return resource, (row[1] if person is not None else None)
 
 
 @cache

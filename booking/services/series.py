@@ -80,7 +80,7 @@ def create_series(user: User, request: SeriesRequest, *, now: datetime | None = 
 
 
 def _create_locked(user: User, request: SeriesRequest, now: datetime):
-    resource = lock_findable(user, request.first.resource_id)
+    resource, user = lock_findable(user, request.first.resource_id)
     periods, quantity = expand(request, resource), request.first.quantity
     verdicts = checks.judge(user, resource, periods, quantity, now=now)
     skipped = [v for v in verdicts if not v.ok and (

@@ -34,7 +34,7 @@ def test_expired_revoked_or_deactivated_tokens_authenticate_nobody(app, world):
         _token, secret = api_tokens.create_token(user, now=now - timedelta(days=31))
         assert api_tokens.authenticate(secret) is None
         token, secret = api_tokens.create_token(user)
-        assert api_tokens.authenticate(secret).id == user.id
+        assert api_tokens.authenticate(secret) == user.id
         api_tokens.revoke_token(user, token.id)
         assert api_tokens.authenticate(secret) is None
         _token, secret = api_tokens.create_token(user)
