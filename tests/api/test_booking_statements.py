@@ -18,7 +18,7 @@ from booking.models import AvailabilityWindow, Closure, Resource
 from tests.api import bearer, issue_token
 
 URL = "/api/v1/bookings"
-# BEGIN (SQLite), the token with its person and organisation, BEGIN IMMEDIATE (SQLite), the
+# BEGIN (SQLite), the token (with whether its person is active), BEGIN IMMEDIATE (SQLite), the
 # locked resource with its owner and the booker with their organisation (one statement),
 # what occupies the slot, the INSERT, the audit entry (written in the same transaction,
 # docs/security.md), the ledger's day and month rows (docs/ledger.md; on PostgreSQL one
