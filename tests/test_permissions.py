@@ -196,3 +196,12 @@ def test_the_ledger_rows_predicate_and_its_sql_twin_agree(app, every_case):
             assert in_python == in_sql, (user.role, user.organisation.name)
             seen.add(len(in_python))
     assert 0 in seen and len(rows) in seen and len(seen) > 2  # none, all, and some
+
+
+def test_a_persons_being_active_and_its_sql_twin_agree(app, every_case):
+    """User.is_active in Python and in SQL (the API token's read): account and organisation."""
+    with app.app_context():
+        people = [db.session.get(User, user_id) for user_id in every_case]
+        in_sql = set(db.session.scalars(sa.select(User.id).where(User.is_active)))
+        assert {user.id for user in people if user.is_active} == in_sql & set(every_case)
+        assert {user.is_active for user in people} == {True, False}

@@ -8,12 +8,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import limits
 from booking.db_types import UTCDateTime, utcnow
 from booking.extensions import db
+from booking.models.organisation import Organisation
 
 
 def hash_password(password: str) -> str:
@@ -48,9 +50,18 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped["Organisation"] = relationship(back_populates="members")  # noqa: F821
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
+        """The account is on and the organisation is not suspended."""
         return self.is_active_account and self.organisation.is_active
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_sql(cls) -> sa.ColumnElement[bool]:
+        organisation_active = (sa.select(Organisation.is_active)
+                               .where(Organisation.id == cls.organisation_id)
+                               .scalar_subquery())
+        return sa.and_(cls.is_active_account, organisation_active)
 
     @property
     def is_platform_admin(self) -> bool:

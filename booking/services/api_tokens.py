@@ -20,7 +20,7 @@ from booking.events import Action, TokenChanged
 from booking.exceptions import InvalidInput, NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID, TOKEN_NAME_LENGTH
-from booking.models import ApiToken, Organisation, User, hash_secret, new_secret
+from booking.models import ApiToken, User, hash_secret, new_secret
 from booking.prepared import Prepared
 from booking.services.locking import begin_write
 
@@ -70,15 +70,12 @@ def authenticate(secret: str, *, now: datetime | None = None) -> int | None:
     return user_id
 
 
-# The token's columns and whether its person is active (User.is_active: their account and
-# their organisation), as one plain row: every API request runs it, on the driver
-# (booking.prepared).
+# The token's columns and whether its person is active, as one plain row: every API request
+# runs it, on the driver (booking.prepared).
 _TOKEN = Prepared(
     sa.select(ApiToken.id, ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at,
-              ApiToken.last_used_at, ApiToken.user_id,
-              sa.and_(User.is_active_account, Organisation.is_active))
+              ApiToken.last_used_at, ApiToken.user_id, User.is_active)
     .join(User, User.id == ApiToken.user_id)
-    .join(Organisation, Organisation.id == User.organisation_id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash")))
 
 

@@ -41,6 +41,13 @@ def test_expired_revoked_or_deactivated_tokens_authenticate_nobody(app, world):
         user.is_active_account = False
         db.session.commit()
         assert api_tokens.authenticate(secret) is None
+        user.is_active_account = True
+        user.organisation.is_active = False  # suspended: its people are not active
+        db.session.commit()
+        assert api_tokens.authenticate(secret) is None
+        user.organisation.is_active = True
+        db.session.commit()
+        assert api_tokens.authenticate(secret) == user.id
         assert api_tokens.authenticate("") is None and api_tokens.authenticate("x" * 10_000) is None
 
 
