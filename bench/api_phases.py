@@ -37,12 +37,13 @@ from read_paths import _seed  # noqa: E402
 from booking import events  # noqa: E402
 from booking.api import serialise  # noqa: E402
 from booking.extensions import db  # noqa: E402
-from booking.services import api_tokens, bookings, changes, checks, ledger  # noqa: E402
+from booking.services import api_tokens, bookings, changes, checks, ledger, locking  # noqa: E402
 
 # (module, attribute, phase): the functions wrapped, looked up where the caller finds them.
 PHASES = [
     (api_tokens, "authenticate", "token"),
     (bookings, "lock_findable", "lock"),
+    (locking, "begin_write", "begin write"),  # inside the lock
     (checks, "judge", "rules"),
     (changes, "place", "place"),
     (changes, "_insert", "insert"),  # the booking's Core INSERT (absent before the third pass)
@@ -96,7 +97,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; {pstats.Stats(profiler).total_calls:,} Python calls "
           "per booking")
     print(f"{'phase':14} {'wall ms':>8} {'CPU ms':>8} {'waiting':>8}  (medians)")
-    for name in ["token", "lock", "rules", "place", "flush", "insert", "ledger", "subscribers", "commit",
+    for name in ["token", "lock", "begin write", "rules", "place", "flush", "insert", "ledger", "subscribers", "commit",
                  "answer"]:
         if wall[name]:
             w, c = statistics.median(wall[name]), statistics.median(cpu[name])
