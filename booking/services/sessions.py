@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,9 +48,7 @@ def find_session_user(key: str, *, now: datetime | None = None) -> User | None:
         return None
     user_id, version, secret = parts
     wanted = hash_secret(secret)
-    row = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.key_hash == wanted)
-        .options(joinedload(LoginSession.user).joinedload(User.organisation)))
+    row = db.session.scalar(_session_by_hash(), {"key_hash": wanted})
     if row is None or not hmac.compare_digest(row.key_hash, wanted):
         return None
     user = row.user
@@ -58,6 +57,15 @@ def find_session_user(key: str, *, now: datetime | None = None) -> User | None:
         return None
     user.login_key = key
     return user
+
+
+@cache
+def _session_by_hash() -> sa.Select:
+    """The login session with its person and their organisation, built once per process: on
+    every signed-in request, building the joined statement and its cache key cost more than
+    running it (bench/speed.md)."""
+    return (sa.select(LoginSession).where(LoginSession.key_hash == sa.bindparam("key_hash"))
+            .options(joinedload(LoginSession.user).joinedload(User.organisation)))
 
 
 def end_session(key: str | None) -> None:
