@@ -107,8 +107,14 @@ def resources_key(resources: sa.Select) -> tuple:
     """Statement 1: the resources a page shows, in order, each with the versions of its rules
     and of its bookings. *resources* selects Resource (filtered, ordered, limited): the same
     statement as the page's own read, so whatever decides which resources show decides it."""
-    stmt = resources.with_only_columns(Resource.id, Resource.updated_at, Resource.feed_version)
+    stmt = _VERSIONS.get_or_compute(resources, lambda: resources.with_only_columns(
+        Resource.id, Resource.updated_at, Resource.feed_version))
     return tuple(tuple(row) for row in db.session.execute(stmt))
+
+
+#: resources_key's statement for each page statement (the services keep those per process,
+#: so the same object comes back; deriving this one anew cost as much as running it).
+_VERSIONS: LruCache[sa.Select, sa.Select] = LruCache(512)
 
 
 _ORGANISATIONS = sa.select(Organisation.id, Organisation.name,
