@@ -72,7 +72,9 @@ def poll(token: str) -> Poll | None:
     """
     if (wanted := token_hash(token)) is None:
         return None
-    row = db.session.execute(_poll_statement("token_hash"), {"key": wanted}).first()
+    # On the session's connection: a Core statement needs none of the ORM's execution (a
+    # third of the 304's database time); the poll is the request's first statement.
+    row = db.session.connection().execute(_poll_statement("token_hash"), {"key": wanted}).first()
     return None if row is None else _as_poll(row)
 
 
