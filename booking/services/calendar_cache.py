@@ -142,20 +142,34 @@ _CSRF_MIN_LIMIT = 120  # seconds a signed CSRF token must stay valid for a reuse
 
 @dataclass(frozen=True)
 class FinishedPage:
-    """A page's body and the CSP nonce it was rendered with (None: it has no inline style)."""
+    """A page's body in UTF-8, cut where its CSP nonce stands (one part: it has none).
 
-    body: str
+    Kept encoded and cut: replacing the nonce in a timeline's 230 kB of text and encoding it
+    again cost half a millisecond per answer; joining the parts around the fresh nonce is a
+    copy of the bytes.
+    """
+
+    parts: tuple[bytes, ...]
     nonce: str | None
 
-    def with_nonce(self, fresh: Callable[[], str]) -> str:
+    @classmethod
+    def of(cls, body: str, nonce: str | None) -> FinishedPage:
+        """The page *body*, rendered with *nonce* (None: no inline style, no nonce)."""
+        encoded = body.encode()
+        if nonce is None:
+            return cls((encoded,), None)
+        return cls(tuple(encoded.split(_nonce_attribute(nonce))), nonce)
+
+    def with_nonce(self, fresh: Callable[[], str]) -> bytes:
         """The body for this answer: its page styles under *fresh()*, the answer's own
         nonce (headers.csp_nonce), which the Content-Security-Policy header will carry."""
         if self.nonce is None:
-            return self.body
-        nonce = fresh()
-        if nonce == self.nonce:  # rendered by this very request
-            return self.body
-        return self.body.replace(f'nonce="{self.nonce}"', f'nonce="{nonce}"')
+            return self.parts[0]
+        return _nonce_attribute(fresh()).join(self.parts)
+
+
+def _nonce_attribute(nonce: str) -> bytes:
+    return f'nonce="{nonce}"'.encode()
 
 
 def reuse_allowed(session: SessionMixin) -> bool:

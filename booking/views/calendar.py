@@ -262,9 +262,9 @@ class _Computed:
 
 
 def _whole_page(person: User, key: Callable[[], tuple],
-                render: Callable[[tuple | None], str], shown: tuple = ()) -> str:
-    """The page's body: render(grid key), or the body it gave before under the same page key
-    (services.calendar_cache.page_key) with this answer's nonce in it.
+                render: Callable[[tuple | None], str], shown: tuple = ()) -> str | bytes:
+    """The page's body: render(grid key), or the body (UTF-8) it gave before under the same
+    page key (services.calendar_cache.page_key) with this answer's nonce in it.
 
     A request that carries flashed messages or a refusal (reuse_allowed) is rendered, its grid
     still reused; with the cache off (CALENDAR_CACHE_SIZE = 0) everything is computed.
@@ -282,7 +282,7 @@ def _whole_page(person: User, key: Callable[[], tuple],
 
     def finished() -> calendar_cache.FinishedPage:
         body = render(grid_key)
-        return calendar_cache.FinishedPage(body, g.get("csp_nonce"))
+        return calendar_cache.FinishedPage.of(body, g.get("csp_nonce"))
 
     return cache.get_or_compute(page_key, finished).with_nonce(csp_nonce)
 
