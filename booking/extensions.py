@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 from sqlalchemy.orm import DeclarativeBase
 
 from booking.bare import is_bare
+from booking.lru import LruCache
 
 # Constraint names Alembic can refer to on every database.
 NAMING_CONVENTION = {
@@ -85,12 +88,44 @@ def _skip_limiter_when_bare(app: Flask) -> None:
 
 class LazySessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions; a request without the cookie gets an empty session
-    without building the signer first (most API calls, feeds, /health)."""
+    without building the signer first (most API calls, feeds, /health).
+
+    A browser sends the same cookie with every page until the session changes, and checking
+    its signature and decoding it cost a tenth of a reused calendar page (bench/speed.md). So
+    each process remembers, for a bounded number of cookies, what a cookie it verified holds
+    and when it was signed: the same string under the same keys is the same session. Its age
+    is checked on every request as itsdangerous does (expired or from the future: the full
+    check, which refuses it), and each request gets its own copy. Only sessions of plain
+    values are remembered (a flashed message or a refusal is read once and gone anyway).
+    """
+
+    _MEMO = "session_cookie_memo"
+    memo_size = 1024
 
     def open_session(self, app: Flask, request):
-        if self.get_cookie_name(app) not in request.cookies and app.secret_key:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return self.session_class() if app.secret_key else super().open_session(app, request)
+        memo = app.extensions.get(self._MEMO)
+        if memo is None:
+            memo = app.extensions[self._MEMO] = LruCache(self.memo_size)
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), value)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        found = memo.get(key)
+        if found is not None and 0 <= int(time.time()) - found[0] <= max_age:
+            return self.session_class(found[1])
+        try:
+            data, signed = self.get_signing_serializer(app).loads(
+                value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
             return self.session_class()
-        return super().open_session(app, request)
+        if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
+            memo.put(key, (int(signed.timestamp()), dict(data)))
+        return self.session_class(data)
+
+
+#: Session values a shallow copy keeps apart between requests.
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def _migrations_dir(app: Flask) -> str:

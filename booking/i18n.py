@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
@@ -12,7 +15,7 @@ LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+    babel.init_app(app, locale_selector=_selected_locale, timezone_selector=select_timezone,
                    default_translation_directories="translations")
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale)
 
@@ -27,6 +30,17 @@ def select_locale() -> str:
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _selected_locale() -> Locale:
+    """select_locale()'s language as the Locale Flask-Babel wants: parsed once per language
+    and process, not on every request (Locale.parse returns a Locale it is given)."""
+    return _locale(select_locale())
+
+
+@lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def select_timezone() -> str:

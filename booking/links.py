@@ -9,6 +9,7 @@ as 127.0.0.1 and as localhost, the same booking got two UIDs, and a malformed Ho
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -51,11 +52,16 @@ def uid_domain() -> str:
     name people reached the site by), so UIDs in service stay the same once PUBLIC_URL names
     that host.
     """
-    configured = current_app.config.get("ICAL_UID_DOMAIN")
+    return _uid_domain(current_app.config.get("ICAL_UID_DOMAIN"), public_address())
+
+
+@lru_cache(maxsize=64)
+def _uid_domain(configured: str | None, address: str) -> str:
+    # Every feed poll asks: parsed once per setting rather than per request.
     host = (urlsplit(f"//{configured}").hostname or "") if configured else ""
     if _HOSTNAME.fullmatch(host):
         return host
-    return _split(public_address())[1].split(":")[0]
+    return _split(address)[1].split(":")[0]
 
 
 def _adapter() -> MapAdapter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -35,8 +36,14 @@ def entries(user: User, *, limit: int = limits.INBOX_PAGE_SIZE) -> list[Entry]:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_unread_count(), {"user_id": user.id}) or 0
+
+
+@cache
+def _unread_count() -> sa.Select:
+    # The menu's count on every page: built once per process, not per request.
+    return sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
 
 
 def mark_read(user: User, note_id: int | None = None) -> int:

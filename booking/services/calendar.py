@@ -9,9 +9,10 @@ start minus the longest booking the resources ever had can reach into the span.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,10 +23,12 @@ from booking.calendar_grid import BookingRecord, lookahead
 from booking.exceptions import NotFound
 from booking.extensions import db
 from booking.limits import MAX_ID
+from booking.lru import LruCache
 from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Closure, Organisation,
                             Resource, ResourceKind, User)
 from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
 from booking.scheduling import BookingRules, Interval, Occupancy
+from booking.services.calendar_cache import viewer_key
 from booking.services.resources import matching
 
 
@@ -56,12 +59,17 @@ def load_resource(user: User, resource_id: int) -> Resource:
     """
     if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
         raise NotFound(_l("No such resource."))
-    stmt = (sa.select(Resource).where(Resource.id == resource_id)
-            .options(joinedload(Resource.organisation), undefer(Resource.feed_version)))
-    resource = db.session.scalars(stmt).first()
+    resource = db.session.scalars(_resource_by_id(), {"resource_id": resource_id}).first()
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
     return resource
+
+
+@cache
+def _resource_by_id() -> sa.Select:
+    # Built once per process: building it and its cache key cost more than running it.
+    return (sa.select(Resource).where(Resource.id == sa.bindparam("resource_id"))
+            .options(joinedload(Resource.organisation), undefer(Resource.feed_version)))
 
 
 def resource_bookings(user: User, resource: Resource, span: Interval) -> ResourceBookings:
@@ -84,10 +92,21 @@ def timeline(user: User, span: Interval, filters: TimelineFilters, *, page: int 
              for item, (_, may_book) in zip(with_bookings, shown)], len(found) > per_page)
 
 
+#: Statements built from the reader and the page's filters, kept per process: building one
+#: (and its cache key, when first run) cost more than running it on a reused page
+#: (bench/speed.md). Keyed by everything their builders read: the reader as
+#: calendar_cache.viewer_key sees them (permissions.findable reads organisation, role and
+#: whether active), the filters and the paging.
+_STATEMENTS: LruCache[Hashable, sa.Select] = LruCache(512)
+
+
 def timeline_page(user: User, filters: TimelineFilters, *, page: int, per_page: int) -> sa.Select:
     """The timeline's page of resources, and one more to tell whether more follow."""
-    return (visible_resources(user, filters).order_by(Resource.name, Resource.id)
-            .limit(per_page + 1).offset((max(page, 1) - 1) * per_page))
+    def build() -> sa.Select:
+        return (visible_resources(user, filters).order_by(Resource.name, Resource.id)
+                .limit(per_page + 1).offset((max(page, 1) - 1) * per_page))
+    return _STATEMENTS.get_or_compute(("timeline_page", viewer_key(user), filters, page,
+                                       per_page), build)
 
 
 def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
@@ -100,12 +119,16 @@ def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
     return stmt.where(*matching(filters.text))
 
 
-def offering_organisations(user: User) -> list[Organisation]:
-    """Organisations offering a resource the person may find, for the timeline's filter."""
-    offers = sa.exists().where(Resource.organisation_id == Organisation.id, findable(user),
-                               offered())
-    stmt = sa.select(Organisation).where(offers)
-    return list(db.session.scalars(stmt.order_by(Organisation.name)))
+def offering_organisations(user: User) -> list[sa.Row]:
+    """Organisations offering a resource the person may find, for the timeline's filter:
+    rows of their id and name, in the order of their names."""
+    def build() -> sa.Select:
+        offers = sa.exists().where(Resource.organisation_id == Organisation.id, findable(user),
+                                   offered())
+        return (sa.select(Organisation.id, Organisation.name).where(offers)
+                .order_by(Organisation.name, Organisation.id))
+    stmt = _STATEMENTS.get_or_compute(("offering_organisations", viewer_key(user)), build)
+    return list(db.session.execute(stmt))
 
 
 def person_bookings(user: User, span: Interval) -> list[BookingRecord]:

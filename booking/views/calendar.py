@@ -140,11 +140,15 @@ def resource(resource_id: int):
     item = calendar_service.load_resource(person, resource_id)
     page = parse_page(item.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
     now = this_minute()
-    here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
-                   date=page.anchor.isoformat())
-    links = Links(here, [item.id] if can_book(person, item) else [])
 
-    def grid() -> tuple[Markup, list[grid_model.NotYet]]:
+    def make_links() -> Links:
+        """The grid's links: only a computed page needs them (can_book may read the
+        resource's allowed organisations)."""
+        here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
+                       date=page.anchor.isoformat())
+        return Links(here, [item.id] if can_book(person, item) else [])
+
+    def grid(links: Links) -> tuple[Markup, list[grid_model.NotYet]]:
         """The grid's HTML, and the edges of what can be booked now for the note above it."""
         data = calendar_service.resource_bookings(person, item, page.span)
         if page.view is View.MONTH:
@@ -171,7 +175,8 @@ def resource(resource_id: int):
                 calendar_cache.organisations_key())
 
     def render(grid_key: tuple | None) -> str:
-        grid_html, limits = _computed(grid_key, grid)
+        links = make_links()
+        grid_html, limits = _computed(grid_key, lambda: grid(links))
         return render_template(
             "calendar/resource.html", resource=item, page=page, links=links,
             grid_html=grid_html, refusal=pop_refusal(resource_id),
@@ -257,9 +262,9 @@ class _Computed:
 
 
 def _whole_page(person: User, key: Callable[[], tuple],
-                render: Callable[[tuple | None], str], shown: tuple = ()) -> str:
-    """The page's body: render(grid key), or the body it gave before under the same page key
-    (services.calendar_cache.page_key) with this answer's nonce in it.
+                render: Callable[[tuple | None], str], shown: tuple = ()) -> str | bytes:
+    """The page's body: render(grid key), or the body (UTF-8) it gave before under the same
+    page key (services.calendar_cache.page_key) with this answer's nonce in it.
 
     A request that carries flashed messages or a refusal (reuse_allowed) is rendered, its grid
     still reused; with the cache off (CALENDAR_CACHE_SIZE = 0) everything is computed.
@@ -277,7 +282,7 @@ def _whole_page(person: User, key: Callable[[], tuple],
 
     def finished() -> calendar_cache.FinishedPage:
         body = render(grid_key)
-        return calendar_cache.FinishedPage(body, g.get("csp_nonce"))
+        return calendar_cache.FinishedPage.of(body, g.get("csp_nonce"))
 
     return cache.get_or_compute(page_key, finished).with_nonce(csp_nonce)
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.http import http_date, quote_etag
 
 from booking import ical, ical_import, links
 from booking.bare import bare, reads_only
@@ -211,14 +212,23 @@ def _encoded(body: bytes, coding: str | None) -> bytes:
 
 def _feed_response(body: bytes, etag: str, last_modified: datetime, *, status: int = 200,
                    coding: str | None = None):
+    if status == 304:
+        return _NotModified(status=304, headers=[
+            *_FEED_HEADERS.items(), ("ETag", quote_etag(etag)),
+            ("Last-Modified", http_date(last_modified))])
     response = Response(body, status=status, mimetype="text/calendar", headers=_FEED_HEADERS)
     response.set_etag(etag)
     response.last_modified = last_modified
     if coding is not None:
         response.headers["Content-Encoding"] = coding
-    if status == 304:
-        del response.headers["Content-Type"]
     return response
+
+
+class _NotModified(Response):
+    """A 304: no body, so no Content-Type (most polls end with one: its headers are written
+    as they are sent, without the setters' parsing)."""
+
+    default_mimetype = None
 
 
 def _feed_not_found() -> Response:
