@@ -96,9 +96,10 @@ def main() -> None:
           f"{args.bookings} bookings one after another, in-process; load average "
           f"{os.getloadavg()[0]:.1f}; {pstats.Stats(profiler).total_calls:,} Python calls "
           "per booking")
-    print(f"{'phase':14} {'wall ms':>8} {'CPU ms':>8} {'waiting':>8}  (medians)")
-    for name in ["token", "lock", "begin write", "rules", "place", "flush", "insert", "ledger", "subscribers", "commit",
-                 "answer"]:
+    unit = "calls" if args.calls else "ms"
+    print(f"{'phase':14} {'wall ' + unit:>8} {'CPU ' + unit:>8} {'waiting':>8}  (medians)")
+    for name in ["token", "lock", "begin write", "rules", "place", "flush", "insert", "ledger",
+                 "subscribers", "commit", "answer"]:
         if wall[name]:
             w, c = statistics.median(wall[name]), statistics.median(cpu[name])
             print(f"{name:14} {w * 1000:8.2f} {c * 1000:8.2f} {(w - c) * 1000:8.2f}")
