@@ -13,6 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,7 @@ from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Clo
                             Resource, ResourceKind, User)
 from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
 from booking.scheduling import BookingRules, Interval, Occupancy
+from booking.services import calendar_cache
 from booking.services.calendar_cache import viewer_key
 from booking.services.resources import matching
 
@@ -119,16 +121,24 @@ def visible_resources(user: User, filters: TimelineFilters) -> sa.Select:
     return stmt.where(*matching(filters.text))
 
 
-def offering_organisations(user: User) -> list[sa.Row]:
-    """Organisations offering a resource the person may find, for the timeline's filter:
-    rows of their id and name, in the order of their names."""
-    def build() -> sa.Select:
+class OrganisationChoice(NamedTuple):
+    id: int
+    name: str
+
+
+def organisations_offering(user: User) -> tuple[tuple, list[OrganisationChoice]]:
+    """Every organisation as calendar_cache.organisations_key reads it, and those offering a
+    resource the person may find, in the order of their names (the timeline's filter): one
+    statement for both."""
+    def build() -> tuple[sa.ColumnElement, sa.ColumnElement]:
         offers = sa.exists().where(Resource.organisation_id == Organisation.id, findable(user),
-                                   offered())
-        return (sa.select(Organisation.id, Organisation.name).where(offers)
-                .order_by(Organisation.name, Organisation.id))
-    stmt = _STATEMENTS.get_or_compute(("offering_organisations", viewer_key(user)), build)
-    return list(db.session.execute(stmt))
+                                   offered()).label("offers")
+        place = sa.func.row_number().over(order_by=(Organisation.name, Organisation.id))
+        return offers, place.label("place")
+    columns = _STATEMENTS.get_or_compute(("organisations_offering", viewer_key(user)), build)
+    rows = calendar_cache.organisations_key(*columns)
+    offering = sorted((row for row in rows if row[-2]), key=lambda row: row[-1])
+    return rows, [OrganisationChoice(row[0], row[1]) for row in offering]
 
 
 def person_bookings(user: User, span: Interval) -> list[BookingRecord]:

@@ -127,9 +127,16 @@ _ORGANISATIONS = sa.select(Organisation.id, Organisation.name,
                            Organisation.is_active).order_by(Organisation.id)
 
 
-def organisations_key() -> tuple:
-    """Statement 2: every organisation's name and state (a consortium has a few dozen)."""
-    return tuple(tuple(row) for row in _rows(_ORGANISATIONS))
+def organisations_key(*more: sa.ColumnElement) -> tuple:
+    """Statement 2: every organisation's name and state (a consortium has a few dozen), each
+    row followed by the columns *more* (a page that also lists organisations reads them in
+    the same statement; *more* must be the same objects each time, as a cache key)."""
+    stmt = _ORGANISATIONS if not more else _WITH_MORE.get_or_compute(
+        more, lambda: _ORGANISATIONS.add_columns(*more))
+    return tuple(tuple(row) for row in _rows(stmt))
+
+
+_WITH_MORE: LruCache[tuple, sa.Select] = LruCache(512)
 
 
 def _rows(stmt: sa.Select) -> sa.CursorResult:

@@ -221,15 +221,16 @@ def timeline():
                                       rows=cells, query=query))
         return TimelineTable(html, has_more, links.can_book, bool(line.rows))
 
+    # The organisations (the key's) and the filter's, in one statement: read before the page
+    # like the rest of the key, and part of it.
+    every_organisation, organisations = calendar_service.organisations_offering(person)
+
     def key() -> tuple:
         """What the table shows depends on (services.calendar_cache), in two statements."""
         shown = calendar_service.timeline_page(person, filters, page=number, per_page=per_page)
         return ("timeline", page.view, page.anchor, whole_day, filters, number, per_page, now,
                 *_reader_key(person, zone), calendar_cache.resources_key(shown),
-                calendar_cache.organisations_key())
-
-    # The filter's organisations: read before the page like the key, and part of it.
-    organisations = calendar_service.offering_organisations(person)
+                every_organisation)
 
     def render(grid_key: tuple | None) -> str:
         part = _computed(grid_key, table)
