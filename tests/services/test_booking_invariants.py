@@ -9,8 +9,9 @@ resource has (buffers included); the longest-occupied mark covers every occupied
 confirmed booking on a resource that needs approval has a time its owner did not confirm; every
 surface shows each person what the visibility rule of product.md says, and the ledger equals a
 brute-force sum (these two plain-SQL checks after every step that changed any row of any table:
-the same rows give the same answers). A refused change changes nothing. The suite tries 12 sequences of 25 steps per engine; BOOKING_STATE_EXAMPLES=500
-BOOKING_STATE_STEPS=40 searches longer.
+the same rows give the same answers). A refused change changes nothing. The suite tries 12
+sequences of 25 steps per engine; BOOKING_STATE_EXAMPLES=500 BOOKING_STATE_STEPS=40 searches
+longer.
 """
 
 from __future__ import annotations
