@@ -251,6 +251,7 @@ def apply(app, world, change) -> None:
             db.session.rollback()
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
