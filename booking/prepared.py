@@ -10,7 +10,8 @@ values with SQLAlchemy's own type processors, so what goes in and comes out is e
 `session.execute()` would write and give.
 
 It runs on the connection of the session's transaction (beginning it as `session.execute`
-would), so it sees, and is part of, everything else the transaction does. Engine listeners
+would, and flushing what the session holds first, as its autoflush does), so it sees, and is
+part of, everything else the transaction does. Engine listeners
 of `before_cursor_execute` see it (the tests count statements with one), and driver errors
 reach the caller as SQLAlchemy's exceptions (IntegrityError, OperationalError ...), with a
 lost connection invalidated, as from `execute()`. Core statements only: no ORM entities.
@@ -87,7 +88,10 @@ class Prepared:
     # ------------------------------------------------------------------------ running
 
     def _run(self, params, *, many: bool = False):
-        connection = db.session.connection()
+        session = db.session()
+        # What the session holds is written first, as session.execute() would (autoflush).
+        session._autoflush()
+        connection = session.connection()
         form = self._form(connection.dialect)
         bound = [self._bind(form, p) for p in params] if many else self._bind(form, params)
         cursor = connection.connection.dbapi_connection.cursor()

@@ -135,3 +135,16 @@ def test_engine_listeners_see_each_statement(app, lab):
             sa.event.remove(engine, "before_cursor_execute", record)
             db.session.rollback()
     assert len(seen) >= 1 and "FROM booking" in seen[-1]
+
+
+def test_what_the_session_holds_is_written_first_as_execute_would(app, lab):
+    count = Prepared(sa.select(sa.func.count()).select_from(Booking.__table__)
+                     .where(Booking.__table__.c.title == "Pending in the session"))
+    with app.app_context():
+        booking = db.session.scalars(sa.select(Booking).limit(1)).one()
+        booking.title = "Pending in the session"  # not flushed yet
+        assert count.scalar() == 1
+        with db.session.no_autoflush:
+            booking.title = "Changed again"
+            assert count.scalar() == 1  # no autoflush asked: the row as last written
+        db.session.rollback()

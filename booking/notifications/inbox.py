@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -14,6 +13,7 @@ from booking.extensions import db
 from booking.models import (DECISION_KINDS, Booking, Kind, MailState, Notification,
                             NotificationSetting, User)
 from booking.notifications import mail
+from booking.prepared import Prepared
 
 
 @dataclass
@@ -36,14 +36,12 @@ def entries(user: User, *, limit: int = limits.INBOX_PAGE_SIZE) -> list[Entry]:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(_unread_count(), {"user_id": user.id}) or 0
+    return _UNREAD_COUNT.scalar({"user_id": user.id}) or 0
 
 
-@cache
-def _unread_count() -> sa.Select:
-    # The menu's count on every page: built once per process, not per request.
-    return sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+# The menu's count on every page: prepared once per process (booking.prepared).
+_UNREAD_COUNT = Prepared(sa.select(sa.func.count()).select_from(Notification).where(
+    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None)))
 
 
 def mark_read(user: User, note_id: int | None = None) -> int:
