@@ -205,3 +205,26 @@ def test_a_persons_being_active_and_its_sql_twin_agree(app, every_case):
         in_sql = set(db.session.scalars(sa.select(User.id).where(User.is_active)))
         assert {user.id for user in people if user.is_active} == in_sql & set(every_case)
         assert {user.is_active for user in people} == {True, False}
+
+
+def test_a_calendar_pages_resource_head_is_found_exactly_when_the_resource_is(app, every_case):
+    """services.calendar.find_resource_head (a plain row) and can_find on the resource agree."""
+    from booking.exceptions import NotFound
+    from booking.services.calendar import find_resource_head
+
+    seen = set()
+    with app.app_context():
+        resources = list(db.session.scalars(sa.select(Resource)))
+        for user in (db.session.get(User, user_id) for user_id in every_case):
+            for resource in resources:
+                try:
+                    head = find_resource_head(user, resource.id)
+                except NotFound:
+                    head = None
+                assert (head is not None) == can_find(user, resource), (
+                    user.role, user.organisation.name, resource.id)
+                if head is not None:
+                    assert (head.timezone, head.feed_version) == (resource.timezone,
+                                                                  resource.feed_version)
+                seen.add(head is not None)
+    assert seen == {True, False}

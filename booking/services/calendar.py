@@ -26,8 +26,9 @@ from booking.extensions import db
 from booking.limits import MAX_ID
 from booking.lru import LruCache
 from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Closure, Organisation,
-                            Resource, ResourceKind, User)
+                            Resource, ResourceKind, User, resource_allowed_organisation)
 from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
+from booking.prepared import Prepared
 from booking.scheduling import BookingRules, Interval, Occupancy
 from booking.services import calendar_cache
 from booking.services.calendar_cache import viewer_key
@@ -65,6 +66,62 @@ def load_resource(user: User, resource_id: int) -> Resource:
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
     return resource
+
+
+@dataclass(frozen=True)
+class _Owner:
+    is_active: bool
+
+
+class _Named(NamedTuple):
+    id: int
+
+
+@dataclass(frozen=True)
+class ResourceHead:
+    """What a calendar page needs of its resource before it knows whether the cache has the
+    page: where it stands (its zone), its versions (the key), and what decides whether the
+    person may find it, for permissions.can_find. A page computed after all loads the
+    resource itself (load_resource)."""
+
+    id: int
+    organisation_id: int
+    is_active: bool
+    open_to_all: bool
+    timezone: str
+    updated_at: object  # as stored: the key only compares it
+    feed_version: int
+    organisation: _Owner
+    allowed_organisations: tuple[_Named, ...]  # the person's organisation, if named
+
+
+def find_resource_head(user: User, resource_id: int) -> ResourceHead:
+    """The resource's head (ResourceHead), if the person may find it (else 404): one plain
+    row, prepared (booking.prepared), where load_resource builds ORM objects."""
+    if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
+        raise NotFound(_l("No such resource."))
+    row = _RESOURCE_HEAD.first({"resource_id": resource_id,
+                                "organisation_id": user.organisation_id})
+    if row is None:
+        raise NotFound(_l("No such resource."))
+    *columns, owner_active, named = row
+    head = ResourceHead(*columns, organisation=_Owner(owner_active),
+                        allowed_organisations=(_Named(user.organisation_id),) if named else ())
+    if not can_find(user, head):
+        raise NotFound(_l("No such resource."))
+    return head
+
+
+_RESOURCE_HEAD = Prepared(
+    sa.select(Resource.id, Resource.organisation_id, Resource.is_active, Resource.open_to_all,
+              Resource.timezone, sa.type_coerce(Resource.updated_at, sa.types.NullType()),
+              Resource.feed_version, Organisation.is_active,
+              sa.exists().where(
+                  resource_allowed_organisation.c.resource_id == Resource.id,
+                  resource_allowed_organisation.c.organisation_id
+                  == sa.bindparam("organisation_id")))
+    .join(Organisation, Organisation.id == Resource.organisation_id)
+    .where(Resource.id == sa.bindparam("resource_id")))
 
 
 @cache

@@ -26,7 +26,7 @@ from booking.bare import reads_only
 from booking.calendar_grid import Proposal, View
 from booking.db_types import utcnow
 from booking.headers import csp_nonce, style_class
-from booking.models import ResourceKind, User
+from booking.models import Resource, ResourceKind, User
 from booking.permissions import can_book, can_manage_resource
 from booking.scheduling import Interval
 from booking.services import calendar as calendar_service
@@ -137,18 +137,18 @@ class Links:
 def resource(resource_id: int):
     """One resource's day, week or month: opening hours, bookings and free time to book."""
     person = signed_in()
-    item = calendar_service.load_resource(person, resource_id)
-    page = parse_page(item.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
+    # Its head first: a page reused from the cache needs no more of the resource.
+    head = calendar_service.find_resource_head(person, resource_id)
+    page = parse_page(head.timezone, (View.DAY, View.WEEK, View.MONTH), View.WEEK)
     now = this_minute()
 
-    def make_links() -> Links:
-        """The grid's links: only a computed page needs them (can_book may read the
-        resource's allowed organisations)."""
+    def make_links(item: Resource) -> Links:
+        """The grid's links (can_book may read the resource's allowed organisations)."""
         here = url_for("calendar.resource", resource_id=resource_id, view=page.view.value,
                        date=page.anchor.isoformat())
         return Links(here, [item.id] if can_book(person, item) else [])
 
-    def grid(links: Links) -> tuple[Markup, list[grid_model.NotYet]]:
+    def grid(item: Resource, links: Links) -> tuple[Markup, list[grid_model.NotYet]]:
         """The grid's HTML, and the edges of what can be booked now for the note above it."""
         data = calendar_service.resource_bookings(person, item, page.span)
         if page.view is View.MONTH:
@@ -169,14 +169,15 @@ def resource(resource_id: int):
 
     def key() -> tuple:
         """What the grid shows depends on (services.calendar_cache): the resource's versions
-        came with it, the organisations are one more statement."""
-        return ("resource", item.id, item.updated_at, item.feed_version, page.view,
+        came with its head, the organisations are one more statement."""
+        return ("resource", head.id, head.updated_at, head.feed_version, page.view,
                 page.anchor, now, *_reader_key(person, page.zone),
                 calendar_cache.organisations_key())
 
     def render(grid_key: tuple | None) -> str:
-        links = make_links()
-        grid_html, limits = _computed(grid_key, lambda: grid(links))
+        item = calendar_service.load_resource(person, resource_id)  # the page is computed
+        links = make_links(item)
+        grid_html, limits = _computed(grid_key, lambda: grid(item, links))
         return render_template(
             "calendar/resource.html", resource=item, page=page, links=links,
             grid_html=grid_html, refusal=pop_refusal(resource_id),
