@@ -114,7 +114,7 @@ def find_resource_head(user: User, resource_id: int) -> ResourceHead:
 
 _RESOURCE_HEAD = Prepared(
     sa.select(Resource.id, Resource.organisation_id, Resource.is_active, Resource.open_to_all,
-              Resource.timezone, sa.type_coerce(Resource.updated_at, sa.types.NullType()),
+              Resource.timezone, calendar_cache.as_stored(Resource.updated_at),
               Resource.feed_version, Organisation.is_active,
               sa.exists().where(
                   resource_allowed_organisation.c.resource_id == Resource.id,

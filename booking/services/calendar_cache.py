@@ -108,11 +108,11 @@ def resources_key(resources: sa.Select) -> tuple:
     and of its bookings. *resources* selects Resource (filtered, ordered, limited): the same
     statement as the page's own read, so whatever decides which resources show decides it."""
     stmt = _VERSIONS.get_or_compute(resources, lambda: resources.with_only_columns(
-        Resource.id, _raw(Resource.updated_at), Resource.feed_version))
+        Resource.id, as_stored(Resource.updated_at), Resource.feed_version))
     return tuple(tuple(row) for row in _rows(stmt))
 
 
-def _raw(column: sa.ColumnElement) -> sa.ColumnElement:
+def as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
     """*column* as the driver gives it: a key compares values, and the same stored value is
     the same time, so the timestamps of 50 resources need not become datetimes each time."""
     return sa.type_coerce(column, sa.types.NullType())
