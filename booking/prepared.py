@@ -15,6 +15,11 @@ part of, everything else the transaction does. Engine listeners
 of `before_cursor_execute` see it (the tests count statements with one), and driver errors
 reach the caller as SQLAlchemy's exceptions (IntegrityError, OperationalError ...), with a
 lost connection invalidated, as from `execute()`. Core statements only: no ORM entities.
+
+It uses SQLAlchemy's compiled form and a few of its internals (the compiler's bind and result
+processors, the connection's error handling, the session's autoflush), the same in 2.0 and
+2.1; `tests/test_prepared.py` compares it with `execute()` on both engines, so an upgrade that
+changes them fails there first.
 """
 
 from __future__ import annotations
