@@ -60,12 +60,16 @@ def load_resource(user: User, resource_id: int) -> Resource:
     reused from the cache (services.calendar_cache) needs none of them, and an open resource
     is found without its list of organisations.
     """
-    if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
-        raise NotFound(_l("No such resource."))
+    _require_an_id(resource_id)
     resource = db.session.scalars(_resource_by_id(), {"resource_id": resource_id}).first()
     if resource is None or not can_find(user, resource):
         raise NotFound(_l("No such resource."))
     return resource
+
+
+def _require_an_id(resource_id: int) -> None:
+    if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
+        raise NotFound(_l("No such resource."))
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,7 @@ class ResourceHead:
 def find_resource_head(user: User, resource_id: int) -> ResourceHead:
     """The resource's head (ResourceHead), if the person may find it (else 404): one plain
     row, prepared (booking.prepared), where load_resource builds ORM objects."""
-    if not 0 < resource_id <= MAX_ID:  # the URL converter takes any digits
-        raise NotFound(_l("No such resource."))
+    _require_an_id(resource_id)
     row = _RESOURCE_HEAD.first({"resource_id": resource_id,
                                 "organisation_id": user.organisation_id})
     if row is None:
