@@ -142,8 +142,7 @@ _WITH_MORE: LruCache[tuple, sa.Select] = LruCache(512)
 def _rows(stmt: sa.Select) -> list[tuple]:
     """A key statement's rows, run prepared on the driver (booking.prepared): its columns
     need no ORM objects, and the session's ORM execution cost three times the statement on a
-    reused page. The calendar pages only read (bare.reads_only), so no change waits for an
-    autoflush."""
+    reused page."""
     return _PREPARED.get_or_compute(stmt, lambda: Prepared(stmt)).rows()
 
 

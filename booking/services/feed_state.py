@@ -28,11 +28,11 @@ import sqlalchemy as sa
 
 from booking.extensions import db
 from booking.ical import OUTPUT_VERSION
-from booking.prepared import Prepared
 from booking.models import (Booking, BookingStatus, CalendarFeed, FeedScope, Organisation,
                             Resource, User)
 from booking.models.feed_versions import resource_feed_version
 from booking.models.resource import resource_allowed_organisation
+from booking.prepared import Prepared
 from booking.services.feeds import (WINDOW_AHEAD, WINDOW_BACK, feed_name, feed_params,
                                     feed_zone, in_feed, token_hash)
 
