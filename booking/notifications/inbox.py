@@ -39,9 +39,15 @@ def unread_count(user: User) -> int:
     return _UNREAD_COUNT.scalar({"user_id": user.id}) or 0
 
 
+def unread_count_of(user_id: sa.ColumnElement) -> sa.Select:
+    """The statement counting a person's unread notifications (the menu's number), for a
+    page that reads it together with something else (services.calendar.find_resource_head)."""
+    return sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 # The menu's count on every page: prepared once per process (booking.prepared).
-_UNREAD_COUNT = Prepared(sa.select(sa.func.count()).select_from(Notification).where(
-    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None)))
+_UNREAD_COUNT = Prepared(unread_count_of(sa.bindparam("user_id")))
 
 
 def mark_read(user: User, note_id: int | None = None) -> int:

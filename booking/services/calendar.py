@@ -27,6 +27,7 @@ from booking.limits import MAX_ID
 from booking.lru import LruCache
 from booking.models import (OCCUPYING_STATUSES, AvailabilityWindow, Booking, Closure, Organisation,
                             Resource, ResourceKind, User, resource_allowed_organisation)
+from booking.notifications.inbox import unread_count_of
 from booking.permissions import bookable, can_find, can_see_details, findable, offered, own_bookings
 from booking.prepared import Prepared
 from booking.scheduling import BookingRules, Interval, Occupancy
@@ -86,7 +87,10 @@ class ResourceHead:
     """What a calendar page needs of its resource before it knows whether the cache has the
     page: where it stands (its zone), its versions (the key), and what decides whether the
     person may find it, for permissions.can_find. A page computed after all loads the
-    resource itself (load_resource)."""
+    resource itself (load_resource).
+
+    It also brings the reader's unread count for the menu, read in the same statement: on
+    PostgreSQL each statement is a round trip, a quarter of a reused page's time."""
 
     id: int
     organisation_id: int
@@ -97,19 +101,21 @@ class ResourceHead:
     feed_version: int
     organisation: _Owner
     allowed_organisations: tuple[_Named, ...]  # the person's organisation, if named
+    reader_unread: int  # notifications.inbox.unread_count of the person asking
 
 
 def find_resource_head(user: User, resource_id: int) -> ResourceHead:
     """The resource's head (ResourceHead), if the person may find it (else 404): one plain
     row, prepared (booking.prepared), where load_resource builds ORM objects."""
     _require_an_id(resource_id)
-    row = _RESOURCE_HEAD.first({"resource_id": resource_id,
+    row = _RESOURCE_HEAD.first({"resource_id": resource_id, "user_id": user.id,
                                 "organisation_id": user.organisation_id})
     if row is None:
         raise NotFound(_l("No such resource."))
-    *columns, owner_active, named = row
+    *columns, owner_active, named, unread = row
     head = ResourceHead(*columns, organisation=_Owner(owner_active),
-                        allowed_organisations=(_Named(user.organisation_id),) if named else ())
+                        allowed_organisations=(_Named(user.organisation_id),) if named else (),
+                        reader_unread=unread or 0)
     if not can_find(user, head):
         raise NotFound(_l("No such resource."))
     return head
@@ -122,7 +128,8 @@ _RESOURCE_HEAD = Prepared(
               sa.exists().where(
                   resource_allowed_organisation.c.resource_id == Resource.id,
                   resource_allowed_organisation.c.organisation_id
-                  == sa.bindparam("organisation_id")))
+                  == sa.bindparam("organisation_id")),
+              unread_count_of(sa.bindparam("user_id")).scalar_subquery())
     .join(Organisation, Organisation.id == Resource.organisation_id)
     .where(Resource.id == sa.bindparam("resource_id")))
 

@@ -40,7 +40,10 @@ menu calls) and, for the timeline, the organisations of its filter. What base.ht
 _nav.html, _flashes.html and the calendar templates read, each covered:
 
 - `_('…')`, `get_locale()`, `LANGUAGE_NAMES`: the language (grid key);
-- `nav_items()`: the role (grid key); `requests_count()`, `unread_count()`: page_key;
+- `nav_items()`: the role (grid key); `requests_count()`, `unread_count()`: page_key,
+  and the menu shows the very numbers the key was made with (views.inbox.menu_counts),
+  not ones read again while the page is rendered: a count can go back to an earlier
+  value, so a page showing a newer one must not be kept under the older;
 - `current_user.name`, `current_user.organisation.name`: page_key, organisations (grid key);
 - `csrf_token()`: the session's raw token (page_key). Flask-WTF signs it with a timestamp;
   WTF_CSRF_TIME_LIMIT is None here, and with a limit, `reuse_allowed` refuses below two

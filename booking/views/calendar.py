@@ -183,7 +183,7 @@ def resource(resource_id: int):
             grid_html=grid_html, refusal=pop_refusal(resource_id),
             zone_label=zone_label(page.zone, page.span), limits=limits)
 
-    return _whole_page(person, key, render)
+    return _whole_page(person, key, render, unread=head.reader_unread)
 
 
 @bp.get("/calendar")
@@ -264,9 +264,11 @@ class _Computed:
 
 
 def _whole_page(person: User, key: Callable[[], tuple],
-                render: Callable[[tuple | None], str], shown: tuple = ()) -> str | bytes:
+                render: Callable[[tuple | None], str], shown: tuple = (),
+                unread: int | None = None) -> str | bytes:
     """The page's body: render(grid key), or the body (UTF-8) it gave before under the same
-    page key (services.calendar_cache.page_key) with this answer's nonce in it.
+    page key (services.calendar_cache.page_key) with this answer's nonce in it. *unread* is
+    the person's unread count when the view read it already (with the resource's head).
 
     A request that carries flashed messages or a refusal (reuse_allowed) is rendered, its grid
     still reused; with the cache off (CALENDAR_CACHE_SIZE = 0) everything is computed.
@@ -277,10 +279,9 @@ def _whole_page(person: User, key: Callable[[], tuple],
     grid_key = key()
     if not calendar_cache.reuse_allowed(session):
         return render(grid_key)
-    menu = inbox_views.counts()  # the functions the menu calls, in the same order
-    page_key = calendar_cache.page_key(
-        grid_key, request.full_path, person, session,
-        counts=(menu["requests_count"](), menu["unread_count"]()), shown=shown)
+    page_key = calendar_cache.page_key(grid_key, request.full_path, person, session,
+                                       counts=inbox_views.menu_counts(unread=unread),
+                                       shown=shown)
 
     def finished() -> calendar_cache.FinishedPage:
         body = render(grid_key)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -105,17 +106,39 @@ def settings():
 
 @bp.app_context_processor
 def counts():
-    """The unread count on the menu and the count on *Requests* (computed when shown)."""
+    """The unread count on the menu and the count on *Requests* (computed when shown, unless
+    the request already fixed them: menu_counts)."""
     return {"unread_count": _unread, "requests_count": _requests}
 
 
+class MenuCounts(NamedTuple):
+    requests: int
+    unread: int
+
+
+def menu_counts(*, unread: int | None = None) -> MenuCounts:
+    """The menu's counts, read now (*unread*: already read by the caller, as late as this),
+    and shown by the menu for the rest of the request.
+
+    A reused page (views.calendar) is kept under these numbers: the page rendered for it
+    must show these, not a count that changed while it was being computed.
+    """
+    fixed = MenuCounts(_requests(), _unread() if unread is None else unread)
+    g.menu_counts = fixed
+    return fixed
+
+
 def _unread() -> int:
+    if (fixed := g.get("menu_counts")) is not None:
+        return fixed.unread
     if not current_user.is_authenticated:
         return 0
     return inbox.unread_count(current_user._get_current_object())
 
 
 def _requests() -> int:
+    if (fixed := g.get("menu_counts")) is not None:
+        return fixed.requests
     if not current_user.is_authenticated or not current_user.is_org_admin:
         return 0
     return listings.pending_request_count(current_user._get_current_object())

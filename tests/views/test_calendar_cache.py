@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
 from booking.extensions import db
+from booking.services import calendar as calendar_service
 from booking.services import calendar_cache
 from tests.conftest import PASSWORD
 from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Kind,
@@ -344,3 +345,31 @@ def test_a_reused_page_has_its_own_nonce_and_its_sessions_token(app, world):
         serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         assert {serializer.loads(token) for token in _TOKEN.findall(body)} == {raw}
     assert len(nonces) == len(answers)  # a fresh nonce in every answer
+
+
+def test_a_notification_arriving_while_a_page_is_computed_is_not_kept_past_its_reading(
+        app, world, monkeypatch):
+    """The menu shows the unread count the page's key was made with, even when a
+    notification arrives between reading the key and rendering: else the page stored under
+    "nothing unread" would show one, and be served again once the reader has read it."""
+    app.config["CALENDAR_CACHE_SIZE"] = 64
+    reader = sign_in(app, "member@school.org")
+    url = pages(world)[3]  # Lab's week
+    member = world["people"][0]
+    load_resource = calendar_service.load_resource
+
+    def load_while_a_notification_arrives(user, resource_id):
+        with db.engine.begin() as other_transaction:
+            other_transaction.execute(sa.insert(Notification).values(
+                user_id=member, kind=Kind.APPROVED, resource_id=world["resources"][0],
+                created_at=world["clock"].now))
+        return load_resource(user, resource_id)
+
+    monkeypatch.setattr(calendar_service, "load_resource", load_while_a_notification_arrives)
+    assert reader.get(url).status_code == 200
+    monkeypatch.setattr(calendar_service, "load_resource", load_resource)
+    apply(app, world, (notify, 0, True))  # the reader reads it
+
+    reused = html_of(reader, url)
+    app.config["CALENDAR_CACHE_SIZE"] = 0
+    assert reused == html_of(reader, url)
