@@ -89,8 +89,9 @@ class ResourceHead:
     person may find it, for permissions.can_find. A page computed after all loads the
     resource itself (load_resource).
 
-    It also brings the reader's unread count for the menu, read in the same statement: on
-    PostgreSQL each statement is a round trip, a quarter of a reused page's time."""
+    It also brings, read in the same statement, the reader's unread count for the menu and
+    the organisations part of the page's key: on PostgreSQL each statement is a round trip,
+    a quarter of a reused page's time."""
 
     id: int
     organisation_id: int
@@ -102,6 +103,7 @@ class ResourceHead:
     organisation: _Owner
     allowed_organisations: tuple[_Named, ...]  # the person's organisation, if named
     reader_unread: int  # notifications.inbox.unread_count of the person asking
+    organisations_key: str  # calendar_cache.organisations_in_one_value
 
 
 def find_resource_head(user: User, resource_id: int) -> ResourceHead:
@@ -112,10 +114,10 @@ def find_resource_head(user: User, resource_id: int) -> ResourceHead:
                                 "organisation_id": user.organisation_id})
     if row is None:
         raise NotFound(_l("No such resource."))
-    *columns, owner_active, named, unread = row
+    *columns, owner_active, named, unread, organisations = row
     head = ResourceHead(*columns, organisation=_Owner(owner_active),
                         allowed_organisations=(_Named(user.organisation_id),) if named else (),
-                        reader_unread=unread or 0)
+                        reader_unread=unread or 0, organisations_key=organisations)
     if not can_find(user, head):
         raise NotFound(_l("No such resource."))
     return head
@@ -129,7 +131,8 @@ _RESOURCE_HEAD = Prepared(
                   resource_allowed_organisation.c.resource_id == Resource.id,
                   resource_allowed_organisation.c.organisation_id
                   == sa.bindparam("organisation_id")),
-              unread_count_of(sa.bindparam("user_id")).scalar_subquery())
+              unread_count_of(sa.bindparam("user_id")).scalar_subquery(),
+              calendar_cache.organisations_in_one_value())
     .join(Organisation, Organisation.id == Resource.organisation_id)
     .where(Resource.id == sa.bindparam("resource_id")))
 

@@ -142,6 +142,18 @@ def organisations_key(*more: sa.ColumnElement) -> tuple:
 _WITH_MORE: LruCache[tuple, sa.Select] = LruCache(512)
 
 
+def organisations_in_one_value() -> sa.ScalarSelect:
+    """Statement 2 as one column, for a page that reads its key together with something else
+    (services.calendar.find_resource_head): each organisation's id, state and name, in the
+    order of their ids, the name prefixed with its length so that two different lists never
+    give the same text. (Should the database aggregate in another order, the key only
+    misses: it never matches a different list.)"""
+    rows = _ORGANISATIONS.subquery()
+    entry = (sa.cast(rows.c.id, sa.String) + ":" + sa.cast(rows.c.is_active, sa.String) + ":"
+             + sa.cast(sa.func.length(rows.c.name), sa.String) + ":" + rows.c.name)
+    return sa.select(sa.func.aggregate_strings(entry, ",")).scalar_subquery()
+
+
 def _rows(stmt: sa.Select) -> list[tuple]:
     """A key statement's rows, run prepared on the driver (booking.prepared): its columns
     need no ORM objects, and the session's ORM execution cost three times the statement on a

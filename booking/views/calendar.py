@@ -169,10 +169,9 @@ def resource(resource_id: int):
 
     def key() -> tuple:
         """What the grid shows depends on (services.calendar_cache): the resource's versions
-        came with its head, the organisations are one more statement."""
+        and the organisations came with its head."""
         return ("resource", head.id, head.updated_at, head.feed_version, page.view,
-                page.anchor, now, *_reader_key(person, page.zone),
-                calendar_cache.organisations_key())
+                page.anchor, now, *_reader_key(person, page.zone), head.organisations_key)
 
     def render(grid_key: tuple | None) -> str:
         item = calendar_service.load_resource(person, resource_id)  # the page is computed
