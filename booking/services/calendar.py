@@ -196,19 +196,30 @@ class OrganisationChoice(NamedTuple):
     name: str
 
 
-def organisations_offering(user: User) -> tuple[tuple, list[OrganisationChoice]]:
+class TimelineOrganisations(NamedTuple):
+    every: tuple  # every organisation with the columns below (a part of the page's key)
+    offering: list[OrganisationChoice]  # the filter's choices
+    reader_unread: int  # notifications.inbox.unread_count of the person asking
+
+
+def organisations_offering(user: User) -> TimelineOrganisations:
     """Every organisation as calendar_cache.organisations_key reads it, and those offering a
     resource the person may find, in the order of their names (the timeline's filter): one
-    statement for both."""
-    def build() -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    statement for both, which also counts the reader's unread notifications for the menu
+    (on PostgreSQL each statement of a reused page is a round trip)."""
+    def build() -> tuple[sa.ColumnElement, ...]:
         offers = sa.exists().where(Resource.organisation_id == Organisation.id, findable(user),
                                    offered()).label("offers")
         place = sa.func.row_number().over(order_by=(Organisation.name, Organisation.id))
-        return offers, place.label("place")
+        unread = unread_count_of(sa.literal(user.id)).scalar_subquery()
+        return offers, place.label("place"), unread.label("unread")
     columns = _STATEMENTS.get_or_compute(("organisations_offering", viewer_key(user)), build)
     rows = calendar_cache.organisations_key(*columns)
-    offering = sorted((row for row in rows if row[-2]), key=lambda row: row[-1])
-    return rows, [OrganisationChoice(row[0], row[1]) for row in offering]
+    offering = sorted((row for row in rows if row[-3]), key=lambda row: row[-2])
+    # The grid's key leaves the count out: a notification changes the menu, not the table.
+    return TimelineOrganisations(tuple(row[:-1] for row in rows),
+                                 [OrganisationChoice(row[0], row[1]) for row in offering],
+                                 rows[0][-1] if rows else 0)
 
 
 def person_bookings(user: User, span: Interval) -> list[BookingRecord]:

@@ -221,9 +221,9 @@ def timeline():
                                       rows=cells, query=query))
         return TimelineTable(html, has_more, links.can_book, bool(line.rows))
 
-    # The organisations (the key's) and the filter's, in one statement: read before the page
-    # like the rest of the key, and part of it.
-    every_organisation, organisations = calendar_service.organisations_offering(person)
+    # The organisations (the key's), the filter's and the menu's unread count, in one
+    # statement: read before the page like the rest of the key, and part of it.
+    every_organisation, organisations, unread = calendar_service.organisations_offering(person)
 
     def key() -> tuple:
         """What the table shows depends on (services.calendar_cache), in two statements."""
@@ -242,8 +242,8 @@ def timeline():
                                kinds=kind_names(), problems=page.problems + problems,
                                zone_label=zone_label(zone, page.span))
 
-    return _whole_page(person, key, render,
-                       shown=tuple((o.id, o.name) for o in organisations))
+    return _whole_page(person, key, render, shown=tuple((o.id, o.name) for o in organisations),
+                       unread=unread)
 
 
 @dataclass(frozen=True)

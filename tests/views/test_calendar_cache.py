@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
 from booking.extensions import db
-from booking.services import calendar as calendar_service
 from booking.services import calendar_cache
+from booking.views import calendar as calendar_views
 from tests.conftest import PASSWORD
 from booking.models import (AvailabilityWindow, Booking, BookingStatus, Closure, Kind,
                             Notification, Organisation, Resource, Role, User)
@@ -346,29 +346,31 @@ def test_a_reused_page_has_its_own_nonce_and_its_sessions_token(app, world):
     assert len(nonces) == len(answers)  # a fresh nonce in every answer
 
 
+@pytest.mark.parametrize("page", [0, 3], ids=["timeline", "resource"])
 def test_a_notification_arriving_while_a_page_is_computed_is_not_kept_past_its_reading(
-        app, world, monkeypatch):
+        app, world, monkeypatch, page):
     """The menu shows the unread count the page's key was made with, even when a
     notification arrives between reading the key and rendering: else the page stored under
     "nothing unread" would show one, and be served again once the reader has read it."""
     app.config["CALENDAR_CACHE_SIZE"] = 64
     reader = sign_in(app, "member@school.org")
-    url = pages(world)[3]  # Lab's week
-    member = world["people"][0]
-    load_resource = calendar_service.load_resource
+    url = pages(world)[page]
+    render_template = calendar_views.render_template
 
-    def load_while_a_notification_arrives(user, resource_id):
+    def render_while_a_notification_arrives(*args, **kwargs):
         with db.engine.begin() as other_transaction:
             other_transaction.execute(sa.insert(Notification).values(
-                user_id=member, kind=Kind.APPROVED, resource_id=world["resources"][0],
-                created_at=world["clock"].now))
-        return load_resource(user, resource_id)
+                user_id=world["people"][0], kind=Kind.APPROVED,
+                resource_id=world["resources"][0], created_at=world["clock"].now))
+        return render_template(*args, **kwargs)
 
-    monkeypatch.setattr(calendar_service, "load_resource", load_while_a_notification_arrives)
+    monkeypatch.setattr(calendar_views, "render_template", render_while_a_notification_arrives)
     assert reader.get(url).status_code == 200
-    monkeypatch.setattr(calendar_service, "load_resource", load_resource)
-    apply(app, world, (notify, 0, True))  # the reader reads it
-
-    reused = html_of(reader, url)
-    app.config["CALENDAR_CACHE_SIZE"] = 0
-    assert reused == html_of(reader, url)
+    monkeypatch.setattr(calendar_views, "render_template", render_template)
+    for change in [None, (notify, 0, True)]:  # one unread, then the reader reads it
+        if change:
+            apply(app, world, change)
+        app.config["CALENDAR_CACHE_SIZE"] = 64
+        reused = html_of(reader, url)
+        app.config["CALENDAR_CACHE_SIZE"] = 0
+        assert reused == html_of(reader, url), change
