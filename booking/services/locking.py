@@ -102,7 +102,9 @@ def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User |
     # The key from the identity: reading user.id of an expired object would load it first.
     person_id = person if isinstance(person, int) or person is None else _person_id(person)
     begin_write()
-    stmt = _lock_statement(_is_sqlite(), person is not None)
+    # Re-populating what the session holds is the point of populate_existing; with nothing
+    # held (an API booking) every row makes new objects anyway, and the option costs extra.
+    stmt = _lock_statement(_is_sqlite(), person is not None, bool(db.session.identity_map))
     row = db.session.execute(stmt, {"resource_id": resource_id, "person_id": person_id}).first()
     if row is None:
         db.session.rollback()
@@ -113,12 +115,14 @@ def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User |
 
 
 @cache
-def _lock_statement(sqlite: bool, with_person: bool) -> sa.Select:
+def _lock_statement(sqlite: bool, with_person: bool, refresh: bool) -> sa.Select:
     """The resource with its owner (is_offered needs it), and the person with theirs.
 
     Built once: constructing it per booking was a tenth of the booking's Python work. Only
     the resource's row is locked (PostgreSQL: FOR UPDATE OF resource; SQLite: the write
     transaction). Windows and closures come from Resource.rules()'s cache when unchanged.
+    *refresh*: objects the session already holds take the values read under the lock
+    (populate_existing), whatever they held before.
     """
     stmt = sa.select(Resource).where(Resource.id == sa.bindparam("resource_id"))
     options = [joinedload(Resource.organisation)]
@@ -128,7 +132,7 @@ def _lock_statement(sqlite: bool, with_person: bool) -> sa.Select:
         options.append(joinedload(User.organisation))
     if not sqlite:
         stmt = stmt.with_for_update(of=Resource)
-    return stmt.options(*options).execution_options(populate_existing=True)
+    return stmt.options(*options).execution_options(populate_existing=refresh)
 
 
 def _person_id(user: User) -> int:

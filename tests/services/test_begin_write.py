@@ -84,3 +84,22 @@ def test_a_read_without_begin_then_a_write_is_one_transaction(app, make_resource
                            .values(name="Rolled back"))
         db.session.rollback()
         assert db.session.execute(_NAME, {"id": resource_id}).scalar() == "Before"
+
+
+def test_the_lock_refreshes_a_resource_the_session_kept_loaded(app, make_resource):
+    """After a commit that kept its objects loaded (as a booking's does), the next lock
+    still gives the resource as the locked transaction reads it."""
+    from booking.services.locking import lock_resource
+    resource_id = make_resource(name="Before")
+    with app.app_context():
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            held = session.get(Resource, resource_id)
+            session.commit()  # held keeps "Before", not expired
+        finally:
+            session.expire_on_commit = True
+        _rename_elsewhere(app, resource_id, "After")
+        assert lock_resource(resource_id) is held
+        assert held.name == "After"
+        db.session.rollback()
