@@ -103,3 +103,31 @@ def test_the_lock_refreshes_a_resource_the_session_kept_loaded(app, make_resourc
         assert lock_resource(resource_id) is held
         assert held.name == "After"
         db.session.rollback()
+
+
+def test_a_begin_immediate_refused_raises_sqlalchemys_error_and_gives_the_turn_back(
+        app, make_resource):
+    """BEGIN goes to the driver directly (booking.driver): its error still arrives wrapped,
+    and the writer does not keep the write turn it took for it."""
+    from booking.extensions import WriteTurn
+    resource_id = make_resource()
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        path = db.engine.url.database
+        turn = WriteTurn.for_database(path)
+        db.session.execute(_NAME, {"id": resource_id})  # a read transaction, nothing loaded
+        db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=0")
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer, outside the turn
+            with pytest.raises(sa.exc.OperationalError, match="locked"):
+                begin_write()
+            assert not turn._threads.locked()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        db.session.rollback()
+        db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        begin_write()
+        db.session.commit()
