@@ -43,10 +43,13 @@ def begin_write() -> None:
     expired, so it is read again as the locked transaction sees it. (On SQLite with nothing
     loaded, the connection stays the session's: _restart_as_writer.)
     """
+    _begin_write(_is_sqlite())
+
+
+def _begin_write(sqlite: bool) -> None:
     session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unflushed changes before a booking transaction")
-    sqlite = _is_sqlite()
     if session.in_transaction():
         if sqlite:
             if not session.identity_map:
@@ -101,10 +104,11 @@ def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User |
         raise NotFound(_l("No such resource."))
     # The key from the identity: reading user.id of an expired object would load it first.
     person_id = person if isinstance(person, int) or person is None else _person_id(person)
-    begin_write()
+    sqlite = _is_sqlite()
+    _begin_write(sqlite)
     # Re-populating what the session holds is the point of populate_existing; with nothing
     # held (an API booking) every row makes new objects anyway, and the option costs extra.
-    stmt = _lock_statement(_is_sqlite(), person is not None, bool(db.session.identity_map))
+    stmt = _lock_statement(sqlite, person is not None, bool(db.session.identity_map))
     row = db.session.execute(stmt, {"resource_id": resource_id, "person_id": person_id}).first()
     if row is None:
         db.session.rollback()
