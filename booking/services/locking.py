@@ -52,7 +52,8 @@ def _begin_write(sqlite: bool) -> None:
         raise RuntimeError("unflushed changes before a booking transaction")
     if session.in_transaction():
         if sqlite:
-            if not session.identity_map:
+            # (A transaction a failed flush ended takes the session's rollback, as before.)
+            if not session.identity_map and session.get_transaction().is_active:
                 _restart_as_writer(session)
                 return
             session.rollback()
@@ -68,11 +69,12 @@ def _restart_as_writer(session: Session) -> None:
 
     What session.rollback() does beyond the database's ROLLBACK is for loaded objects
     (expire them, forget those this transaction wrote), and there are none: an API booking
-    reads only its token, as a plain row, before it locks. The session's rollback, giving
-    the connection back to the pool and taking it again for a new transaction cost about
-    240 of a booking's 4,450 Python calls (bench/speed.md). The write turn and BEGIN
-    IMMEDIATE are the engine's begin hook's own (extensions.begin_sqlite); the session's
-    COMMIT or ROLLBACK ends them as always.
+    reads only its token, as a plain row, before it locks. (The transaction only read, as
+    begin_write expects: whatever it might have written is undone either way.) The
+    session's rollback, giving the connection back to the pool and taking it again for a
+    new transaction cost about 240 of a booking's 4,450 Python calls (bench/speed.md). The
+    write turn and BEGIN IMMEDIATE are the engine's begin hook's own
+    (extensions.begin_sqlite); the session's COMMIT or ROLLBACK ends them as always.
     """
     connection = session.connection()
     connection.connection.dbapi_connection.rollback()  # the read transaction, if one is open
