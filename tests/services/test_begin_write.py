@@ -13,9 +13,10 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from booking.extensions import db
+from booking.bare import read_without_begin
+from booking.extensions import WriteTurn, db
 from booking.models import Resource
-from booking.services.locking import begin_write
+from booking.services.locking import begin_write, lock_resource
 
 _NAME = sa.select(Resource.name).where(Resource.id == sa.bindparam("id"))
 
@@ -76,7 +77,6 @@ def test_a_read_without_begin_then_a_write_is_one_transaction(app, make_resource
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's statements without BEGIN")
-        from booking.bare import read_without_begin
         read_without_begin()
         db.session.execute(_NAME, {"id": resource_id})
         begin_write()
@@ -89,7 +89,6 @@ def test_a_read_without_begin_then_a_write_is_one_transaction(app, make_resource
 def test_the_lock_refreshes_a_resource_the_session_kept_loaded(app, make_resource):
     """After a commit that kept its objects loaded (as a booking's does), the next lock
     still gives the resource as the locked transaction reads it."""
-    from booking.services.locking import lock_resource
     resource_id = make_resource(name="Before")
     with app.app_context():
         session = db.session()
@@ -109,7 +108,6 @@ def test_a_begin_immediate_refused_raises_sqlalchemys_error_and_gives_the_turn_b
         app, make_resource):
     """BEGIN goes to the driver directly (booking.driver): its error still arrives wrapped,
     and the writer does not keep the write turn it took for it."""
-    from booking.extensions import WriteTurn
     resource_id = make_resource()
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
