@@ -43,7 +43,7 @@ from booking.services import api_tokens, bookings, changes, checks, ledger, lock
 PHASES = [
     (api_tokens, "authenticate", "token"),
     (bookings, "lock_findable", "lock"),
-    (locking, "begin_write", "begin write"),  # inside the lock
+    (locking, "_begin_write", "begin write"),  # inside the lock (begin_write outside it)
     (checks, "judge", "rules"),
     (changes, "place", "place"),
     (changes, "_insert", "insert"),  # the booking's Core INSERT (absent before the third pass)

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadSignature
 from sqlalchemy.orm import DeclarativeBase
 
+from booking import driver
 from booking.bare import is_bare
 from booking.lru import LruCache
 
@@ -178,16 +179,27 @@ def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         if mode == SQLITE_NO_BEGIN:
             return  # the driver runs each statement in a transaction of its own
-        dbapi_connection = connection.connection.dbapi_connection
-        writes = mode != "DEFERRED" and isinstance(dbapi_connection, TurnTakingConnection)
+        begin_sqlite(connection, mode)
+
+
+def begin_sqlite(connection: sa.Connection, mode: str) -> None:
+    """Send BEGIN *mode* on the connection; a writer takes the database's WriteTurn first.
+
+    The engine's "begin" hook sends it for every transaction SQLAlchemy begins;
+    services.locking.begin_write also calls it to begin a write transaction on a
+    connection whose read transaction it has just ended.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    writes = mode != "DEFERRED" and isinstance(dbapi_connection, TurnTakingConnection)
+    if writes:
+        dbapi_connection.take_write_turn()
+    try:
+        # On the driver: SQLAlchemy's execution machinery cost more than the BEGIN itself.
+        driver.execute(connection, f"BEGIN {mode}").close()
+    except BaseException:
         if writes:
-            dbapi_connection.take_write_turn()
-        try:
-            connection.exec_driver_sql(f"BEGIN {mode}")
-        except BaseException:
-            if writes:
-                dbapi_connection.give_back_write_turn()
-            raise
+            dbapi_connection.give_back_write_turn()
+        raise
 
 
 class WriteTurn:

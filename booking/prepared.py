@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 
+from booking import driver
 from booking.extensions import db
 
 
@@ -99,23 +100,7 @@ class Prepared:
         connection = session.connection()
         form = self._form(connection.dialect)
         bound = [self._bind(form, p) for p in params] if many else self._bind(form, params)
-        cursor = connection.connection.dbapi_connection.cursor()
-        if connection._has_events or connection.engine._has_events:
-            # Listeners may replace the statement (as in SQLAlchemy's own execution).
-            sql, bound = connection.dispatch.before_cursor_execute(
-                connection, cursor, form.sql, bound, None, many) or (form.sql, bound)
-        else:
-            sql = form.sql
-        try:
-            if many:
-                cursor.executemany(sql, bound)
-            else:
-                cursor.execute(sql, bound)
-        except Exception as exc:
-            cursor.close()
-            # Wraps the driver's error as execute() does (and invalidates a lost connection).
-            connection._handle_dbapi_exception(exc, sql, bound, cursor, None)
-        return connection, form, cursor
+        return connection, form, driver.execute(connection, form.sql, bound, many=many)
 
     def _form(self, dialect: sa.Dialect) -> _Form:
         form = self._forms.get(dialect.name)

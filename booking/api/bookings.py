@@ -63,8 +63,9 @@ def create():
     # The service reads the caller with the resource it locks: the person is read once.
     booking = service.create_booking(api_user_id(), wanted)
     location = url_for("api.bookings.show", booking_id=booking.id, _external=True)
-    # The service kept what it wrote loaded: the answer needs no second read.
-    return serialise.booking(api_user(), booking), 201, {"Location": location}
+    # The service kept what it wrote loaded: the answer needs no second read. The caller is
+    # the booker, as the service read them under the lock (api_user() would look them up).
+    return serialise.booking(booking.user, booking), 201, {"Location": location}
 
 
 def booking_request(body: dict[str, Any]) -> BookingRequest:

@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking import events, scheduling
 from booking.db_types import utcnow
@@ -58,7 +59,7 @@ class Change:
         try:
             db.session.flush()
             for booking in self.unwritten:
-                _insert(booking)
+                _insert(booking, self.resource, self.actor)
             self.unwritten.clear()
         except IntegrityError as exc:
             times = tuple(b.period for b in self.bookings[:1])
@@ -82,19 +83,21 @@ def place(change: Change, rules: BookingRules, period: Interval, *, quantity: in
           series: BookingSeries | None = None) -> Booking:
     """A new booking for the change's actor; pending where the owner must approve it."""
     actor, resource = change.actor, change.resource
-    # The keys as well as the objects: a booking without a series is written by Core.
-    booking = Booking(resource=resource, resource_id=resource.id, user=actor,
-                      user_id=actor.id, organisation_id=actor.organisation_id,
-                      title=title.strip(), quantity=quantity, series=series,
+    # The keys: a booking without a series is written by Core, which needs no objects.
+    booking = Booking(resource_id=resource.id, user_id=actor.id,
+                      organisation_id=actor.organisation_id,
+                      title=title.strip(), quantity=quantity,
                       original_start_at=period.start if series is not None else None,
                       status=_status_for(actor, resource), created_at=change.at,
                       updated_at=change.at, sequence=0)
     _occupy(booking, resource, rules, period)
     if series is None:
         # One row: written by change.commit() as a Core INSERT, which costs a fraction of
-        # the ORM's unit of work for one object (issue 16).
+        # the ORM's unit of work for one object (issue 16); it then gets the change's
+        # resource and actor as its resource and user.
         change.unwritten.append(booking)
     else:
+        booking.resource, booking.user, booking.series = resource, actor, series
         db.session.add(booking)  # with its new series, in the flush's batched INSERTs
     change.bookings.append(booking)
     return booking
@@ -196,26 +199,32 @@ _INSERT_BOOKING = Prepared(sa.insert(_BOOKING).returning(_BOOKING.c.id),
                            column_keys=[c.key for c in _BOOKING.columns if c.key != "id"])
 
 
-def _insert(booking: Booking) -> None:
-    """Write a new booking as it was set up here, then attach it to the session as if read.
+def _insert(booking: Booking, resource: Resource, user: User) -> None:
+    """Write a new booking as it was set up here, then attach it to the session as if read,
+    with *resource* and *user* (persistent) as its resource and user.
 
     Columns left unset take their defaults on the object as well, so the object holds
     exactly the row; after the INSERT it is persistent and clean (nothing to flush), and the
-    event's subscribers and the API's answer read it like any loaded booking.
+    event's subscribers and the API's answer read it like any loaded booking. The defaults
+    and the two objects go in as loaded values: setting them through the attributes would
+    record changes that attaching the object discards at once, and session.add() would
+    cascade into the resource and the person, which are in the session already.
     """
+    state = booking.__dict__
     row = {}
     for column in _BOOKING.columns:
         if column.key == "id":
             continue
-        if column.key not in booking.__dict__:
+        if column.key not in state:
             default = column.default
-            value = None if default is None else (
+            state[column.key] = None if default is None else (
                 default.arg(None) if default.is_callable else default.arg)
-            setattr(booking, column.key, value)
-        row[column.key] = booking.__dict__[column.key]
+        row[column.key] = state[column.key]
     booking.id = _INSERT_BOOKING.scalar(row)
-    make_transient_to_detached(booking)
+    make_transient_to_detached(booking)  # every value it holds now counts as loaded
     db.session.add(booking)
+    set_committed_value(booking, "resource", resource)
+    set_committed_value(booking, "user", user)
 
 
 def _status_for(actor: User, resource: Resource) -> BookingStatus:

@@ -80,7 +80,7 @@ def rebuild(resource: Resource, *, old_kind: str | None = None) -> None:
         for index, value in enumerate(counts):
             total[index] -= value
     _upsert(LedgerMonth, ["month", "owner_organisation_id", "borrower_organisation_id", "kind"],
-            MONTH_COLUMNS, months)
+            MONTH_COLUMNS, months, _dialect())
     db.session.execute(sa.delete(LedgerEntry).where(LedgerEntry.resource_id == resource.id))
     zone = zone_named(resource.timezone)
     totals: dict[Key, Counts] = defaultdict(lambda: [0, 0, 0, 0])
@@ -123,15 +123,16 @@ def _apply(resource: Resource, delta: dict[Key, Counts]) -> None:
         total[1] += seconds
         total[2] += places
     months = {k: v for k, v in months.items() if any(v)}
-    if len(days) == 1 and len(months) == 1 and _dialect() == "postgresql":
+    dialect = _dialect()
+    if len(days) == 1 and len(months) == 1 and dialect == "postgresql":
         # The usual booking: one day row and one month row, written in one round trip.
         ((day_key, day_row_counts),), ((month_key, month_counts),) = days.items(), months.items()
         _day_and_month_statement().run({
             **_params("day_", DAY_KEYS, COLUMNS, day_key, day_row_counts),
             **_params("month_", MONTH_KEYS, MONTH_COLUMNS, month_key, month_counts)})
         return
-    _upsert(LedgerEntry, list(DAY_KEYS), COLUMNS, days, conflict=3)
-    _upsert(LedgerMonth, list(MONTH_KEYS), MONTH_COLUMNS, months)
+    _upsert(LedgerEntry, list(DAY_KEYS), COLUMNS, days, dialect, conflict=3)
+    _upsert(LedgerMonth, list(MONTH_KEYS), MONTH_COLUMNS, months, dialect)
 
 
 def _params(prefix: str, keys: tuple[str, ...], columns: tuple[str, ...], key: tuple,
@@ -164,7 +165,7 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, *,
+def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, dialect: str, *,
             conflict: int | None = None) -> None:
     """Add each row of *delta* (key tuple -> counts) to the table, inserting missing rows.
 
@@ -173,7 +174,7 @@ def _upsert(model, keys: list[str], columns: tuple[str, ...], delta: dict, *,
     """
     if not delta:
         return
-    stmt = _upsert_statement(model, _dialect(), tuple(keys), columns, conflict)
+    stmt = _upsert_statement(model, dialect, tuple(keys), columns, conflict)
     rows = [{**dict(zip(keys, key)), **dict(zip(columns, counts))}
             for key, counts in sorted(delta.items())]  # in key order: no deadlocks between two
     for first in range(0, len(rows), BATCH):

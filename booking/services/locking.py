@@ -16,10 +16,10 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from booking.exceptions import Conflict, NotFound
-from booking.extensions import SQLITE_BEGIN_OPTION, db
+from booking.extensions import SQLITE_BEGIN_OPTION, begin_sqlite, db
 from booking.limits import MAX_ID
 from booking.models import Resource, User
 from booking.permissions import can_find
@@ -40,19 +40,45 @@ def begin_write() -> None:
     after the read began makes the upgrade fail), so that transaction ends first. PostgreSQL
     reads each statement afresh (READ COMMITTED) and locks rows as it goes: the transaction
     that read carries on, saving a ROLLBACK round trip. Either way what was read before is
-    expired, so it is read again as the locked transaction sees it.
+    expired, so it is read again as the locked transaction sees it. (On SQLite with nothing
+    loaded, the connection stays the session's: _restart_as_writer.)
     """
+    _begin_write(_is_sqlite())
+
+
+def _begin_write(sqlite: bool) -> None:
     session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unflushed changes before a booking transaction")
-    sqlite = _is_sqlite()
     if session.in_transaction():
         if sqlite:
+            # (A transaction a failed flush ended takes the session's rollback, as before.)
+            if not session.identity_map and session.get_transaction().is_active:
+                _restart_as_writer(session)
+                return
             session.rollback()
         else:
             session.expire_all()
     options = {SQLITE_BEGIN_OPTION: "IMMEDIATE"} if sqlite else {}
     session.connection(execution_options=options)
+
+
+def _restart_as_writer(session: Session) -> None:
+    """SQLite, nothing loaded yet: end the read transaction and begin the write one on the
+    same connection.
+
+    What session.rollback() does beyond the database's ROLLBACK is for loaded objects
+    (expire them, forget those this transaction wrote), and there are none: an API booking
+    reads only its token, as a plain row, before it locks. (The transaction only read, as
+    begin_write expects: whatever it might have written is undone either way.) The
+    session's rollback, giving the connection back to the pool and taking it again for a
+    new transaction cost about 240 of a booking's 4,450 Python calls (bench/speed.md). The
+    write turn and BEGIN IMMEDIATE are the engine's begin hook's own
+    (extensions.begin_sqlite); the session's COMMIT or ROLLBACK ends them as always.
+    """
+    connection = session.connection()
+    connection.connection.dbapi_connection.rollback()  # the read transaction, if one is open
+    begin_sqlite(connection, "IMMEDIATE")
 
 
 def lock_resource(resource_id: int) -> Resource:
@@ -80,8 +106,11 @@ def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User |
         raise NotFound(_l("No such resource."))
     # The key from the identity: reading user.id of an expired object would load it first.
     person_id = person if isinstance(person, int) or person is None else _person_id(person)
-    begin_write()
-    stmt = _lock_statement(_is_sqlite(), person is not None)
+    sqlite = _is_sqlite()
+    _begin_write(sqlite)
+    # Re-populating what the session holds is the point of populate_existing; with nothing
+    # held (an API booking) every row makes new objects anyway, and the option costs extra.
+    stmt = _lock_statement(sqlite, person is not None, bool(db.session.identity_map))
     row = db.session.execute(stmt, {"resource_id": resource_id, "person_id": person_id}).first()
     if row is None:
         db.session.rollback()
@@ -92,12 +121,14 @@ def _lock(resource_id: int, person: User | int | None) -> tuple[Resource, User |
 
 
 @cache
-def _lock_statement(sqlite: bool, with_person: bool) -> sa.Select:
+def _lock_statement(sqlite: bool, with_person: bool, refresh: bool) -> sa.Select:
     """The resource with its owner (is_offered needs it), and the person with theirs.
 
     Built once: constructing it per booking was a tenth of the booking's Python work. Only
     the resource's row is locked (PostgreSQL: FOR UPDATE OF resource; SQLite: the write
     transaction). Windows and closures come from Resource.rules()'s cache when unchanged.
+    *refresh*: objects the session already holds take the values read under the lock
+    (populate_existing), whatever they held before.
     """
     stmt = sa.select(Resource).where(Resource.id == sa.bindparam("resource_id"))
     options = [joinedload(Resource.organisation)]
@@ -107,7 +138,7 @@ def _lock_statement(sqlite: bool, with_person: bool) -> sa.Select:
         options.append(joinedload(User.organisation))
     if not sqlite:
         stmt = stmt.with_for_update(of=Resource)
-    return stmt.options(*options).execution_options(populate_existing=True)
+    return stmt.options(*options).execution_options(populate_existing=refresh)
 
 
 def _person_id(user: User) -> int:

@@ -227,3 +227,40 @@ def test_resource_and_organisation_changes_are_published(app, world, published, 
         assert suspended.action is Action.ORGANISATION_SUSPENDED
         assert readmitted.action is Action.ORGANISATION_READMITTED
         assert suspended.organisation.id == world["school"]
+
+
+def test_a_new_booking_is_attached_as_if_read_back(app, world):
+    """A booking without a series is written by one Core INSERT and attached to the session
+    as persistent and clean: it holds exactly its stored row, and its resource and booker
+    are the locked objects. Neither the event's subscribers nor reading it afterwards read
+    it back, and nothing is left to write."""
+    with app.app_context():
+        booker = _user(world["teacher"])
+        session = db.session()
+        sent: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            sent.append(" ".join(statement.split()))
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        session.expire_on_commit = False  # as the API's create_booking keeps it loaded
+        try:
+            booking = bookings.create_booking(
+                booker, BookingRequest(world["lab"], MONDAY, MONDAY + timedelta(hours=1), 1,
+                                       " Lesson "), now=NOW)
+            state = sa.inspect(booking)
+            assert state.persistent and not state.modified and booking in session
+            assert booking.resource.id == world["lab"] and booking.resource.name == "Lab"
+            assert booking.user is booker
+            assert booking.series is None
+            assert booking.organisation.name == "School"
+            held = {c.key: getattr(booking, c.key) for c in Booking.__table__.columns}
+        finally:
+            session.expire_on_commit = True
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        assert [s for s in sent if "WHERE booking.id =" in s or s.startswith("UPDATE booking")
+                or "FROM booking_series" in s] == []
+        session.expunge_all()
+        stored = session.get(Booking, held["id"])
+        assert {c.key: getattr(stored, c.key) for c in Booking.__table__.columns} == held
+        assert held["title"] == "Lesson" and held["uid"] and held["decided_at"] is None
