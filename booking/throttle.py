@@ -37,9 +37,12 @@ def password_guesses(view: Callable) -> Callable:
         lambda: current_app.config["PASSWORD_GUESSES_PER_ACCOUNT"], scope="password-account",
         key_func=_account_key, deduct_when=lambda _response: g.get("password_refused", False),
         methods=["POST"])(view)
-    return limiter.shared_limit(
+    view = limiter.shared_limit(
         lambda: current_app.config["PASSWORD_GUESSES_PER_ADDRESS"], scope="password-address",
         methods=["POST"])(view)
+    # The limiter checks only views marked so (extensions.limits_may_apply).
+    view.rate_limited = True
+    return view
 
 
 def count_refusal() -> None:

@@ -1,10 +1,14 @@
 """Password guessing: one count per address for the page and the API together, one per account."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from werkzeug.security import generate_password_hash
 
 from booking import create_app
-from booking.extensions import db
+from booking.extensions import APP_WIDE_LIMITS, db, limits_may_apply
 from booking.models import Organisation, User
 from tests.conftest import FAST_PASSWORD_HASH, PASSWORD
 
@@ -123,3 +127,37 @@ def test_only_failed_guesses_count_against_the_account(proxied_app):
     for i in range(25):  # the owner signing in on many new browsers, from many places
         assert _page(proxied_app.test_client(), f"192.0.2.{i}", password=PASSWORD) in (302, 303)
     assert _page(client, "192.0.2.100", password=PASSWORD) in (302, 303)
+
+
+@pytest.mark.parametrize("method, path, limited", [
+    ("POST", "/login", True), ("POST", "/api/v1/tokens", True), ("GET", "/login", True),
+    ("POST", "/api/v1/bookings", False), ("GET", "/calendar", False), ("GET", "/", False),
+    ("GET", "/no-such-page", False), ("GET", "/health", False)])
+def test_the_limiter_checks_only_views_a_limit_may_apply_to(limited_app, method, path,
+                                                            limited):
+    """Only the password views are limited; the limiter's lookup is skipped elsewhere,
+    unless the configuration limits every view (then everything but /health and feeds)."""
+    with limited_app.test_request_context(path, method=method):
+        assert limits_may_apply() is limited
+    for setting in APP_WIDE_LIMITS:
+        limited_app.config[setting] = "100 per minute"
+        with limited_app.test_request_context(path, method=method):
+            assert limits_may_apply() is (path != "/health")
+        del limited_app.config[setting]
+
+
+def test_a_default_limit_an_operator_configures_limits_every_view(tmp_path):
+    """End to end, in a process of its own: the limiter object is shared by every app of a
+    process, and a default limit, once configured, stays on it."""
+    script = f"""
+from tests.test_rate_limits import _limited_app
+from pathlib import Path
+app = _limited_app(Path({str(tmp_path)!r}) / "app", RATELIMIT_DEFAULT="3 per minute")
+client = app.test_client()
+statuses = [client.get("/").status_code for _ in range(4)]
+assert statuses == [200, 200, 200, 429], statuses
+assert client.get("/health").status_code == 200
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=Path(__file__).parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
