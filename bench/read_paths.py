@@ -8,7 +8,9 @@ and drives it with wrk (8 connections, --seconds each), health runs between the 
 
     health, booking, health, feed 304, health, timeline, health, week, health
 
-Each path's ratio is its req/s over the mean of the two health runs around it. Then, one
+Each path's ratio is its req/s over the mean of the two health runs around it; with
+--rounds N the whole sequence (health runs between) is run N times and the median ratio is
+reported, each round's beside it (on a shared 2-core machine one run swings by a third). Then, one
 request after another on one connection at a time: --sequential bookings on a fresh lab and
 as many /health, medians. Statements per request are counted in-process (Flask test client,
 a before_cursor_execute listener) for each path.
@@ -16,6 +18,7 @@ a before_cursor_execute listener) for each path.
     .venv/bin/python bench/read_paths.py                       # SQLite and PostgreSQL
     .venv/bin/python bench/read_paths.py --databases sqlite --seconds 5
     .venv/bin/python bench/read_paths.py --json /tmp/figures.json
+    .venv/bin/python bench/read_paths.py --rounds 3 --sequential 50      # medians of 3 rounds
     .venv/bin/python bench/read_paths.py --only timeline,week --no-page-cache   # cold pages
 
 Needs wrk (`apt-get install wrk`). See bench/speed.md for figures.
@@ -48,6 +51,7 @@ from booking.services.feeds import create_feed  # noqa: E402
 
 BOOKING_LABS = 8
 SLOT = 30 * 60
+BOOKING_DAYS_PER_ROUND = 60
 
 # Each wrk thread books its own labs, slot after slot: fresh times that never clash.
 BOOKING_SCRIPT = """
@@ -109,6 +113,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--no-page-cache", action="store_true",
                         help="compute every calendar page from the database (CALENDAR_CACHE_SIZE=0): "
                              "wrk asks the same page again and again, which the cache answers")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every path this many times; the median ratio is reported")
     parser.add_argument("--json")
     return parser.parse_args()
 
@@ -184,11 +190,18 @@ def _measure(port: int, cookie: str, world: dict, args) -> dict:
             harness.request(port, "GET", paths[name], headers={"Cookie": cookie})
     harness.load(port, "/health", seconds=1)
     base = int((datetime.now(timezone.utc) + timedelta(days=1)).timestamp()) // 86400 * 86400
-    booking_script = BOOKING_SCRIPT % {
-        "token": world["token"], "base": base, "slot": SLOT, "per": BOOKING_LABS // 2,
-        "labs": ", ".join(map(str, world["labs"]))}
+    rounds = iter(range(args.rounds))
+
+    def booking_script() -> str:
+        """wrk's script for one round, on days no earlier round booked (a round books a few
+        days' worth of half-hour slots on the open labs)."""
+        first = base + next(rounds) * BOOKING_DAYS_PER_ROUND * 86400
+        return BOOKING_SCRIPT % {
+            "token": world["token"], "base": first, "slot": SLOT, "per": BOOKING_LABS // 2,
+            "labs": ", ".join(map(str, world["labs"]))}
+
     runs = {
-        "booking": lambda: harness.load(port, seconds=args.seconds, script=booking_script),
+        "booking": lambda: harness.load(port, seconds=args.seconds, script=booking_script()),
         "feed_304": lambda: harness.load(port, paths["feed"], seconds=args.seconds,
                                          headers={"If-None-Match": etag}),
         "timeline": lambda: harness.load(port, paths["timeline"], seconds=args.seconds,
@@ -198,16 +211,21 @@ def _measure(port: int, cookie: str, world: dict, args) -> dict:
     }
     figures: dict = {"health": [harness.load(port, seconds=args.seconds).as_dict()]}
     harness.settle(port)
-    for name, run in runs.items():
-        if args.only and name not in args.only:
-            continue
-        figures[name] = run().as_dict()
-        harness.settle(port)
-        figures["health"].append(harness.load(port, seconds=args.seconds).as_dict())
-        harness.settle(port)
-        around = figures["health"][-2:]
-        figures[name]["ratio"] = figures[name]["per_second"] / statistics.mean(
-            h["per_second"] for h in around)
+    # Each round runs every path between two health runs: a ratio is a path's req/s over the
+    # health runs around it. On a machine whose speed swings from one run to the next, the
+    # median of several rounds is the figure, with their range beside it.
+    for _round in range(args.rounds):
+        for name, run in runs.items():
+            if args.only and name not in args.only:
+                continue
+            result = run().as_dict()
+            harness.settle(port)
+            figures["health"].append(harness.load(port, seconds=args.seconds).as_dict())
+            harness.settle(port)
+            around = figures["health"][-2:]
+            result["ratio"] = result["per_second"] / statistics.mean(
+                h["per_second"] for h in around)
+            figures.setdefault(name, []).append(result)
     figures["sequential"] = _sequential(port, world, args.sequential)
     figures["load_average"] = os.getloadavg()[0]
     return figures
@@ -290,15 +308,24 @@ def _report(kind: str, figures: dict, world: dict) -> None:
     health = [round(h["per_second"]) for h in figures["health"]]
     print(f"\n{kind}: health runs {health} req/s; feed of {world['feed_bookings']} bookings; "
           f"load average {figures['load_average']:.1f}")
-    print(f"{'path':30} {'req/s':>8} {'p50 ms':>8} {'÷ health':>9} {'statements':>11}  statuses")
+    print(f"{'path':30} {'req/s':>8} {'p50 ms':>8} {'÷ health':>9} {'statements':>11}  "
+          "rounds' ratios, statuses")
     statements = figures["statements"]
     print(f"{'GET /health':30} {'':>8} {'':>8} {'1':>9} {statements['health']:>11}")
     for name, label in LABELS.items():
         if name not in figures:
             continue
-        run = figures[name]
-        print(f"{label:30} {run['per_second']:8.0f} {run['p50_ms']:8.1f} {run['ratio']:9.3f} "
-              f"{statements[name]:>11}  {run['statuses']}")
+        rounds = figures[name]
+        ratios = [run["ratio"] for run in rounds]
+        statuses: dict = {}
+        for run in rounds:
+            for status, number in run["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + number
+        spread = ", ".join(f"{ratio:.3f}" for ratio in ratios) if len(rounds) > 1 else ""
+        print(f"{label:30} {statistics.median(r['per_second'] for r in rounds):8.0f} "
+              f"{statistics.median(r['p50_ms'] for r in rounds):8.1f} "
+              f"{statistics.median(ratios):9.3f} {statements[name]:>11}  "
+              f"{'[' + spread + '] ' if spread else ''}{statuses}")
     seq = figures["sequential"]
     print(f"one booking after another: median {seq['booking_ms']:.1f} ms "
           f"(/health {seq['health_ms']:.1f} ms)")
